@@ -1,0 +1,102 @@
+#pragma once
+// The generic interrupt vector matrix allocator (Linux kernel/irq/matrix.c), as used by the x86
+// vector domain: per-CPU bitmaps over the allocation range [alloc_start, alloc_end), a system
+// bitmap shared by all CPUs, managed reservations and the global reservation count
+// (linux-stack.md §1). Every operation fires the irq_matrix tracepoint Linux fires, with the same
+// name and fields (include/trace/events/irq_matrix.h). Pure logic: no SystemC.
+#include <bitset>
+#include <cstdint>
+#include <vector>
+
+#include "models/os/irq/cpumask.h"
+#include "models/os/irq/trace_events.h"
+
+namespace irqf::os {
+
+/// Linux error numbers returned (negated) by the allocator and the domains.
+namespace err {
+inline constexpr int EPERM = 1, ENOENT = 2, EIO = 5, ENXIO = 6, ENOMEM = 12, EBUSY = 16,
+                     EINVAL = 22, ENOSPC = 28, ERANGE = 34, ENOSYS = 38, ENOTSUPP = 524;
+}
+
+class irq_matrix {
+ public:
+  static constexpr unsigned matrix_bits = 256;  // NR_VECTORS
+  using bitmap = std::bitset<matrix_bits>;
+
+  /// One CPU's map (struct cpumap).
+  struct cpumap {
+    unsigned available = 0, allocated = 0, managed = 0, managed_allocated = 0;
+    bool initialized = false, online = false;
+    bitmap alloc_map, managed_map;
+  };
+
+  /// `ncpus` possible CPUs; allocation range [alloc_start, alloc_end) (x86: 0x20,
+  /// FIRST_SYSTEM_VECTOR). `tr` may be null (no tracing).
+  irq_matrix(unsigned ncpus, unsigned alloc_start, unsigned alloc_end, os_tracer* tr = nullptr);
+
+  /// irq_matrix_online/offline: the CPU `cpu` (the one running the code) comes up / goes down.
+  /// The first online initialises available = range − managed − system bits in range.
+  void online(unsigned cpu);
+  void offline(unsigned cpu);
+  /// irq_matrix_assign_system: marks `bit` as a system vector on every CPU (boot, before SMP).
+  /// `replace` takes the bit back from `cpu`'s alloc map.
+  void assign_system(unsigned bit, bool replace, unsigned cpu = 0);
+  /// irq_matrix_assign: takes `bit` on `cpu` (ISA vectors at boot). Out of range or already set:
+  /// WARN and nothing else (counted in warnings()).
+  void assign(unsigned cpu, unsigned bit);
+  /// irq_matrix_reserve_managed: one managed bit on every CPU of `msk` (offline ones too).
+  /// Returns 0 or -ENOSPC after rolling back the CPUs already reserved.
+  int reserve_managed(const cpumask& msk);
+  /// irq_matrix_remove_managed: gives back one unallocated managed bit on every CPU of `msk`.
+  void remove_managed(const cpumask& msk);
+  /// irq_matrix_alloc_managed: the online CPU of `msk` with the fewest managed_allocated (ties to
+  /// the highest id); its lowest reserved-but-unallocated managed bit. Returns the bit, -EINVAL
+  /// (empty mask) or -ENOSPC; `cpu` receives the CPU.
+  int alloc_managed(const cpumask& msk, unsigned& cpu);
+  /// irq_matrix_reserve: global_reserved++ (never fails; warns when reserved reaches available).
+  void reserve();
+  /// irq_matrix_remove_reserved: global_reserved--.
+  void remove_reserved();
+  /// irq_matrix_alloc: the online CPU of `msk` with the most available (ties to the lowest id);
+  /// its lowest free bit. `reserved` consumes one global reservation. Returns the bit, -EINVAL
+  /// (empty mask) or -ENOSPC.
+  int alloc(const cpumask& msk, bool reserved, unsigned& cpu);
+  /// irq_matrix_free: frees `bit` on `cpu`; `available` is returned only for non-managed bits.
+  void free(unsigned cpu, unsigned bit, bool managed);
+
+  /// irq_matrix_available: global_available (optionally only CPUs' non-reserved share).
+  unsigned available(bool cpudown) const;
+  /// irq_matrix_allocated: vectors allocated on `cpu` that are not managed (lapic_can_unplug_cpu).
+  unsigned allocated_nonmanaged(unsigned cpu) const;
+
+  const cpumap& map(unsigned cpu) const { return maps_[cpu]; }
+  unsigned online_maps() const { return online_maps_; }
+  unsigned global_available() const { return global_available_; }
+  unsigned global_reserved() const { return global_reserved_; }
+  unsigned total_allocated() const { return total_allocated_; }
+  unsigned systembits_inalloc() const { return systembits_inalloc_; }
+  unsigned alloc_start() const { return alloc_start_; }
+  unsigned alloc_end() const { return alloc_end_; }
+  unsigned ncpus() const { return unsigned(maps_.size()); }
+  const bitmap& system_map() const { return system_map_; }
+  /// WARN_ON_ONCE / pr_warn hits so far (bad frees, reservation beyond available...).
+  unsigned warnings() const { return warnings_; }
+
+ private:
+  unsigned alloc_area(cpumap& cm, bool managed);
+  unsigned find_best_cpu(const cpumask& msk) const;
+  unsigned find_best_cpu_managed(const cpumask& msk) const;
+  void trace_global(const char* ev);
+  void trace_cpu(const char* ev, unsigned bit, unsigned cpu);
+
+  unsigned alloc_start_, alloc_end_;
+  unsigned online_maps_ = 0, global_available_ = 0, global_reserved_ = 0, systembits_inalloc_ = 0,
+           total_allocated_ = 0;
+  bitmap system_map_;
+  std::vector<cpumap> maps_;
+  os_tracer* tr_;
+  unsigned warnings_ = 0;
+};
+
+}  // namespace irqf::os
