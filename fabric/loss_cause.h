@@ -34,7 +34,8 @@ namespace irqf {
   X(sipi_ignored)        /* STARTUP IPI to a CPU not in wait-for-SIPI (SDM Vol.3A §9.4.4) */     \
   X(unsupported_delivery) /* delivery mode the target cannot take (e.g. SMI without SMM) */     \
   X(msi_bad_address)    /* interrupt message addressed outside 0xFEEx_xxxx: became a memory write */\
-  X(ioapic_masked)      /* edge on a masked IOAPIC pin: ignored (82093AA §3.2.4 Interrupt Mask) */
+  X(ioapic_masked)      /* edge on a masked IOAPIC pin: ignored (82093AA §3.2.4 Interrupt Mask) */\
+  X(msix_perm_ignore)   /* DSA MSI-X permission entry with Ignore set: completion interrupt not generated */
 
 enum class loss_cause : uint8_t {
 #define IRQF_X(n) n,

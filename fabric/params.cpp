@@ -113,26 +113,29 @@ param_values::param_values(const component_schema& schema) : schema_(&schema) {
   for (auto& p : schema.params) values_.push_back(p.def);
 }
 
+std::string suggest_key(std::string_view key, const std::vector<std::string>& known) {
+  std::string best;
+  size_t bestd = 4;
+  for (auto& n : known) {
+    size_t d = edit_distance(key, n);
+    if (d < bestd) bestd = d, best = n;
+  }
+  if (!best.empty()) return " (did you mean '" + best + "'?)";
+  std::string all;
+  for (auto& n : known) {
+    if (!all.empty()) all.append(", ");
+    all.append(n);
+  }
+  return " (known keys: " + all + ")";
+}
+
 namespace {
 std::string close_names(const component_schema& s, std::string_view key,
                         const std::vector<std::string>& skip) {
-  std::string best;
-  size_t bestd = 4;
-  auto consider = [&](const std::string& n) {
-    size_t d = edit_distance(key, n);
-    if (d < bestd) bestd = d, best = n;
-  };
-  for (auto& p : s.params) consider(p.name);
-  for (auto& k : skip) consider(k);
-  if (!best.empty()) return " (did you mean '" + best + "'?)";
-  std::string all;
-  auto add = [&](const std::string& n) {
-    if (!all.empty()) all.append(", ");
-    all.append(n);
-  };
-  for (auto& p : s.params) add(p.name);
-  for (auto& k : skip) add(k);
-  return " (known keys: " + all + ")";
+  std::vector<std::string> known;
+  for (auto& p : s.params) known.push_back(p.name);
+  known.insert(known.end(), skip.begin(), skip.end());
+  return suggest_key(key, known);
 }
 }  // namespace
 

@@ -81,6 +81,10 @@ class param_values {
   std::vector<value> values_;
 };
 
+/// " (did you mean 'x'?)" for the closest known name within edit distance 3, else
+/// " (known keys: a, b, ...)".
+std::string suggest_key(std::string_view key, const std::vector<std::string>& known);
+
 /// Human text for `irqfabric describe`: one block per schema, one line per parameter.
 std::string describe_text(const component_schema& s);
 /// Markdown table for README's scenario reference.

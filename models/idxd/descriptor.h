@@ -41,6 +41,7 @@ inline constexpr uint32_t CRAV = 0x0004;   ///< completion record address valid
 inline constexpr uint32_t RCR = 0x0008;    ///< request completion record (else only on error)
 inline constexpr uint32_t RCI = 0x0010;    ///< request completion interrupt
 inline constexpr uint32_t CRSTS = 0x0020;
+inline constexpr uint32_t CR = 0x0080;     ///< check result (compare: status 0x02 on mismatch with expected_res)
 inline constexpr uint32_t CC = 0x0100;     ///< cache control
 }  // namespace desc_flag
 
@@ -49,7 +50,9 @@ enum dsa_status : uint8_t {
   st_none = 0x00,              ///< record not yet written
   st_success = 0x01,
   st_success_pred = 0x02,      ///< compare: success with a false predicate
+  st_page_fault_nobof = 0x03,  ///< an access failed (here: a DMA error response), fault_addr set
   st_batch_fail = 0x05,        ///< batch: at least one descriptor in the batch failed
+  st_batch_page_fault = 0x06,  ///< batch: the descriptor list could not be read
   st_bad_opcode = 0x10,        ///< unsupported operation code
   st_invalid_flags = 0x11,
   st_nozero_reserve = 0x12,

@@ -105,6 +105,8 @@ class dsa_device : public pcie::pcie_function {
     uint16_t wq = 0;
     bool ims_portal = false;
     bool in_batch = false;
+    bool has_pasid = false;  // DMA and interrupt checks use `pasid` (ENQCMD or WQCFG.pasid_en)
+    uint32_t pasid = 0;
   };
   struct wq_rt {
     bool enabled = false, dedicated = false;
@@ -125,12 +127,13 @@ class dsa_device : public pcie::pcie_function {
   // commands (dsa_commands.cpp)
   void start_command(uint32_t v);
   void command_done_check();
-  bool execute_command(uint8_t cmd, uint32_t operand, uint8_t& err, uint16_t& result);
+  void execute_command(uint8_t cmd, uint32_t operand);
   bool wq_quiet(unsigned wq) const;
-  bool enable_device(uint8_t& err);
-  void disable_all(bool abort);
+  uint8_t enable_device();
+  uint8_t enable_wq(unsigned wq);
+  bool wq_mask(uint32_t operand, std::vector<unsigned>& out) const;
   void reset_config();
-  void abort_wq(unsigned wq);
+  void abort_wq(unsigned wq, std::optional<uint32_t> pasid = std::nullopt);
   // interrupts
   void raise_misc(uint32_t cause);
   void swerr(uint8_t error, const work_item* it, uint32_t invalid_flags = 0);
@@ -145,6 +148,9 @@ class dsa_device : public pcie::pcie_function {
   bool resolve_interrupt(const work_item& it, message_store*& store, unsigned& entry,
                          source_id& src);
   void check_occupancy(unsigned wq);
+  source_id handle_source(uint16_t h);
+  void command_fire();
+  void finish_command();
 
   dsa_layout lay_;
   dsa_caps caps_;
@@ -165,6 +171,10 @@ class dsa_device : public pcie::pcie_function {
   sc_core::sc_event cmd_ev_;
   bool cmd_active_ = false, cmd_waiting_ = false;
   uint32_t cmd_value_ = 0;
+  uint8_t cmd_err_ = 0;
+  uint16_t cmd_result_ = 0;
+  std::vector<unsigned> cmd_wait_;  // WQs that must be quiet before the command completes
+  uint8_t cmd_after_ = 0;           // follow-up applied when quiet (disable device/WQ)
   std::vector<uint8_t> buf_a_, buf_b_;
   counters stats_;
   bool warned_portal_ = false;

@@ -30,7 +30,7 @@ msi_msg ims_table::message(unsigned i) const {
 void ims_table::send(unsigned i) {
   // The message carries no PASID prefix: the entry's PASID is checked by the device against the
   // descriptor before the event is raised (see dsa_device), not sent with the interrupt.
-  sender_.send_message(message(i), pend_[i], std::nullopt);
+  sender_.send_message(message(i), std::span<const event_id>(pend_[i].data(), pend_[i].size()), std::nullopt);
   pend_[i].clear();
 }
 
@@ -85,7 +85,7 @@ void ims_table::mmio_write(uint64_t off, uint64_t v, unsigned len) {
 void ims_table::reset() {
   const uint64_t now = now_ps();
   for (unsigned i = 0; i < vectors(); ++i) {
-    if (!pend_[i].empty()) ctx_.led.settle_lost(pend_[i], loss_cause::pending_cleared, now);
+    if (!pend_[i].empty()) ctx_.led.settle_lost(std::span<const event_id>(pend_[i].data(), pend_[i].size()), loss_cause::pending_cleared, now);
     pend_[i].clear();
     for (unsigned w = 0; w < 4; ++w) words_[i * 4 + w] = 0;
     words_[i * 4 + ims_entry::CTRL] = uint32_t(ims_entry::CTRL_MASK.mask());

@@ -91,7 +91,9 @@ namespace wq_mask_operand { inline constexpr bitfield MASK{0, 16}, BANK{16, 4}; 
 namespace cmd_err {
 inline constexpr uint8_t SUCCESS = 0, INVAL_CMD = 0x01, INVAL_WQIDX = 0x02, DEV_ENABLED = 0x10,
                          ERR_CONFIG = 0x11, BUSMASTER_EN = 0x12, WQ_SIZE_ERANGE = 0x14,
+                         GRP_CONFIG = 0x15,
                          DEV_NOTEN = 0x20, WQ_ENABLED = 0x21, WQ_SIZE = 0x22, WQ_MODE = 0x24,
+                         MAX_BATCH_SIZE = 0x27, MAX_XFER_SIZE = 0x28,
                          DIS_DEV_EN = 0x31, DEV_NOT_EN = 0x32, INVAL_INT_IDX = 0x41,
                          NO_HANDLE = 0x42;
 }

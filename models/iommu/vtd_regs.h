@@ -65,6 +65,10 @@ inline constexpr bitfield PFO{0, 1}, PPF{1, 1}, IQE{4, 1}, ICE{5, 1}, ITE{6, 1},
 namespace evctl {
 inline constexpr bitfield IM{31, 1}, IP{30, 1};
 }
+/// FEUADDR / IEUADDR in x2APIC mode: destination ID bits 31:8 (Linux struct msi_address_hi).
+namespace uaddr {
+inline constexpr bitfield DESTID_8_31{8, 24};
+}
 /// Invalidation queue (VT-d §10.4.21-24). 128-bit descriptors (IQA.DW=0): QH/QT index in [18:4].
 namespace iq {
 inline constexpr bitfield QH{4, 15}, QT{4, 15};

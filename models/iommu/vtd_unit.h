@@ -102,12 +102,16 @@ class vtd_unit : public component, public register_view {
              sc_core::sc_time& delay);
   void deliver_remapped(const irte& e, uint32_t index, const requester_ext& x, sc_core::sc_time& delay);
   void deliver_posted(const irte& e, uint32_t index, const requester_ext& x, sc_core::sc_time& delay);
+  void park_pir_events(uint64_t pid, uint8_t vector, std::span<const event_id> evs);
+  void send_apic(const apic_irq& a, uint16_t rid, std::span<const event_id> evs,
+                 std::optional<uint32_t> pasid, sc_core::sc_time& delay);
 
   // faults and the unit's own events (vtd_fault.cpp)
   void record_fault(uint8_t reason, uint16_t sid, uint32_t index, sc_core::sc_time& delay);
   void fault_condition(sc_core::sc_time& delay);
   void update_fault_ip(sc_core::sc_time& delay);
   void inv_condition(sc_core::sc_time& delay);
+  static std::span<const event_id> span_of(const event_list& l) { return {l.data(), l.size()}; }
   void send_own_msi(size_t ctl, size_t data, size_t addr, size_t uaddr, event_list& evs, sc_core::sc_time& delay);
   void recompute_ppf();
 
@@ -116,7 +120,7 @@ class vtd_unit : public component, public register_view {
   void qi_step();
   bool qi_execute(const qi_desc& d, sc_core::sc_time& delay);
 
-  tlm::tlm_fw_transport_if<>& memif() { return *mem; }
+  tlm::tlm_fw_transport_if<>& memif() { return *mem.operator->(); }
 
   vtd_caps caps_;
   reg_table table_;
@@ -145,7 +149,8 @@ class vtd_unit : public component, public register_view {
 
   upstream_write remap_out_;  // remapped requests and notifications (carries apic_ext_)
   upstream_write own_out_;    // fault / invalidation completion MSIs
-  apic_irq_ext apic_ext_;
+  apic_irq_ext apic_ext_, own_ext_;
+  requester_ext no_ext_;  // stands in when a request arrives without a requester_ext
   std::array<bool, 8> logged_{};  // one log line per fault reason (DESIGN §4)
   vtd_stats stats_;
 };

@@ -28,6 +28,9 @@ namespace irqf::lapic {
 class apic_bus;
 class cpu_core;
 
+/// The ids of an event_list as a span (boost's small_vector does not convert implicitly).
+inline std::span<const event_id> span_of(const event_list& l) { return {l.data(), l.size()}; }
+
 /// IA32_APIC_BASE state (SDM §11.12.5, Figure 11-27 "Local x2APIC State Transitions").
 enum class apic_mode : uint8_t { disabled, xapic, x2apic };
 const char* to_string(apic_mode m);
@@ -117,8 +120,8 @@ class local_apic : public component, public register_view {
   uint64_t apic_base() const { return apic_base_; }
   /// Errors accumulated since the last ESR write (not yet visible in ESR).
   uint32_t esr_pending() const { return esr_pending_; }
-  /// The ledger ids held by the IRR bit of `vector` (empty if none).
-  std::span<const event_id> irr_events(uint8_t vector) const;
+  /// The ledger ids held by the IRR bit of `vector`, first arrival first (empty if none).
+  std::vector<event_id> irr_events(uint8_t vector) const;
   uint64_t tsc() const;
   struct counters {
     uint64_t accepted = 0, merged = 0, dropped = 0, eois = 0, eoi_broadcasts = 0, timer_fires = 0, ipis_sent = 0;
@@ -148,10 +151,14 @@ class local_apic : public component, public register_view {
   // timer (local_apic_timer.cpp)
   void timer_write_lvt(uint64_t old_lvt);
   void timer_write_initial(uint32_t count);
-  void timer_write_divide();
+  void timer_rebase();
   void timer_write_deadline(uint64_t deadline);
   uint32_t timer_current() const;
-  void timer_schedule();
+  /// (Re)arms the timer event. `late_fires`: a TSC deadline already passed fires now (a write)
+  /// rather than counting as expired while masked (an unmask).
+  void timer_schedule(bool late_fires = false);
+  uint64_t deadline_ps(uint64_t tsc_value) const;
+  lvt::timer_mode timer_mode() const;
   void timer_stop();
   void on_timer();
   uint64_t tick_ps() const;
@@ -162,7 +169,7 @@ class local_apic : public component, public register_view {
   cpu_core* core_ = nullptr;
   reg_file regs_;
   vec256 irr_, isr_, tmr_;
-  std::vector<std::pair<uint8_t, event_list>> irr_events_;  // only vectors with IRR set
+  std::vector<std::pair<uint8_t, event_id>> irr_events_;  // (vector, id) of IRR bits, arrival order
   apic_mode mode_ = apic_mode::xapic;
   uint64_t apic_base_;
   uint32_t esr_pending_ = 0;
@@ -172,7 +179,8 @@ class local_apic : public component, public register_view {
   uint64_t base_count_ = 0;
   uint64_t tsc_deadline_ = 0;
   sc_core::sc_event timer_ev_;
-  double timer_mhz_, tsc_mhz_;
+  uint64_t base_tick_ps_;  // timer input clock period
+  uint64_t tsc_hz_;
   bool directed_eoi_, x2apic_supported_;
   std::vector<std::pair<std::string, source_id>> sources_;
   counters stats_;

@@ -421,7 +421,7 @@ void pcie_function::raise_intx(bool asserted, std::span<const event_id> events) 
     // Ids never signalled upstream: the condition went away before anyone could see it.
     if (!events.empty()) ctx.led.settle_lost(events, loss_cause::intx_deasserted, now_ps());
     if (!intx_events_.empty()) {
-      ctx.led.settle_lost(intx_events_, loss_cause::intx_deasserted, now_ps());
+      ctx.led.settle_lost(as_span(intx_events_), loss_cause::intx_deasserted, now_ps());
       intx_events_.clear();
     }
   }
@@ -436,7 +436,7 @@ void pcie_function::update_intx() {
   const bool want = intx_cond_ && intx_usable();
   if (want) {
     if (!intx_events_.empty()) {
-      intx_parent_->intx_events(id_.dev, pin, intx_events_);
+      intx_parent_->intx_events(id_.dev, pin, as_span(intx_events_));
       intx_events_.clear();
     }
     if (!intx_sent_) {

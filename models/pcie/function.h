@@ -2,8 +2,9 @@
 // A PCIe function (PCIe Base §7.5.1 type-0/type-1 configuration header, §7.7.1 MSI, §7.7.2 MSI-X,
 // §2.2.8.1 INTx messages): the base every endpoint model (models/idxd, models/testdev) and every
 // bridge port (models/pcie/topology.h) derives from. It owns
-//  - the 4 KiB ECAM configuration space (header, capability list: PCI Express at 0x40, MSI at 0x50,
-//    MSI-X at 0x70), reached through the `cfg` target socket (offsets 0..0xFFF);
+//  - the 4 KiB ECAM configuration space (header, capability list: PCI Express at 0x40, MSI at 0x80,
+//    MSI-X at 0xA0; models/pcie/config_regs.h), reached through the `cfg` target socket (offsets
+//    0..0xFFF; the platform maps it with interconnect::map_config, and it must be bound);
 //  - one target socket per implemented BAR (`mmio(bar)`): the platform maps each BAR window with
 //    interconnect::map(base, size, f.mmio(bar), name, /*relative=*/true), so offsets are BAR-relative;
 //    the MSI-X table and PBA ranges are decoded by this base, everything else goes to the virtual
@@ -36,6 +37,9 @@
 #include "models/pcie/msix.h"
 
 namespace irqf::pcie {
+
+/// A ledger id list as a span (boost small_vector is not a std::contiguous_range).
+inline std::span<const event_id> as_span(const event_list& l) { return {l.data(), l.size()}; }
 
 class intx_node;  // models/pcie/topology.h: where this function's INTx virtual wire goes
 

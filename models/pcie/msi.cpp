@@ -62,7 +62,7 @@ void msi_capability::send(unsigned v) {
   event_list ids;
   ids.swap(pend_[v]);
   sync_pending_reg();
-  fn_.send_message(message(v), ids, std::nullopt);
+  fn_.send_message(message(v), as_span(ids), std::nullopt);
 }
 
 void msi_capability::sync_pending_reg() {
@@ -89,7 +89,7 @@ void msi_capability::control_written(uint16_t old_ctrl) {
 
 void msi_capability::reset() {
   for (auto& p : pend_) {
-    if (!p.empty()) fn_.ctx.led.settle_lost(p, loss_cause::pending_cleared, now_ps());
+    if (!p.empty()) fn_.ctx.led.settle_lost(as_span(p), loss_cause::pending_cleared, now_ps());
     p.clear();
   }
   sync_pending_reg();

@@ -77,7 +77,7 @@ void msix_capability::send(unsigned i) {
   pend_bit_[i] = 0;
   event_list ids;
   ids.swap(pend_[i]);
-  fn_.send_message(message(i), ids, std::nullopt);
+  fn_.send_message(message(i), as_span(ids), std::nullopt);
 }
 
 void msix_capability::set_table_word(unsigned i, unsigned w, uint32_t v) {
@@ -167,7 +167,7 @@ void msix_capability::reset() {
   for (unsigned i = 0; i < c_.table_size; ++i) {
     table_[i * 4 + 0] = table_[i * 4 + 1] = table_[i * 4 + 2] = 0;
     table_[i * 4 + 3] = uint32_t(VC_MASK.mask());
-    if (!pend_[i].empty()) fn_.ctx.led.settle_lost(pend_[i], loss_cause::pending_cleared, now_ps());
+    if (!pend_[i].empty()) fn_.ctx.led.settle_lost(as_span(pend_[i]), loss_cause::pending_cleared, now_ps());
     pend_[i].clear();
     pend_bit_[i] = 0;
   }

@@ -170,8 +170,8 @@ void root_complex::intx_level(uint8_t dev, uint8_t pin, bool level) {
     if (count_[g]++ == 0) {
       event_list ids;
       ids.swap(stash_[g]);
-      if (sink_) sink_(gsi_base_ + g, true, ids);
-      else ctx.led.settle_lost(ids, loss_cause::intx_disabled, now_ps());
+      if (sink_) sink_(gsi_base_ + g, true, as_span(ids));
+      else ctx.led.settle_lost(as_span(ids), loss_cause::intx_disabled, now_ps());
     }
   } else {
     assert(count_[g] > 0 && "Deassert_INTx without Assert_INTx");
@@ -205,8 +205,8 @@ void root_complex::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_ti
       // An interrupt message software pointed outside the MSI window is an ordinary memory write.
       log->warn("interrupt message from {} to {:#x} is outside 0xFEEx_xxxx: written to memory",
                 bdf::from_rid(e->requester_id).str(), a);
-      ctx.led.settle_lost(e->events, loss_cause::msi_bad_address, now_ps());
-      if (ctx.trace.on()) ctx.trace.instant(track_, stage::drop, now_ps(), e->events, {{"addr", int64_t(a)}});
+      ctx.led.settle_lost(as_span(e->events), loss_cause::msi_bad_address, now_ps());
+      if (ctx.trace.on()) ctx.trace.instant(track_, stage::drop, now_ps(), as_span(e->events), {{"addr", int64_t(a)}});
       e->events.clear();
     }
   }

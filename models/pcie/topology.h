@@ -106,9 +106,10 @@ class root_complex : public component, public intx_node {
   /// The function at `b`, or nullptr.
   pcie_function* find(bdf b) const;
 
-  /// Where INTx lines end: `sink(gsi, level, events)` (the platform binds it to
-  /// ioapic::set_pin). Without a sink INTx assertions carrying events are settled lost
-  /// (intx_disabled).
+  /// Where INTx lines end: `sink(gsi, asserted, events)`, `asserted` being the logical level of
+  /// the wire. The platform binds it to ioapic::set_intx (which applies the active-low wiring of
+  /// PCI GSIs), e.g. rc.set_intx_sink([&](unsigned g, bool a, auto ev) { io.set_intx(g, a, ev); }).
+  /// Without a sink, ids carried by an assertion are settled lost (intx_disabled).
   using intx_sink = std::function<void(unsigned gsi, bool level, std::span<const event_id> events)>;
   void set_intx_sink(intx_sink s) { sink_ = std::move(s); }
   /// The IOAPIC input of (bus-0 slot, pin 0..3).

@@ -30,7 +30,7 @@ uint64_t ir_domain::remappable_address(unsigned index, bool shv) {
 int ir_domain::alloc(unsigned virq, unsigned nr, uint16_t sid, unsigned svt) {
   unsigned mask = 0;
   int index = alloc_.alloc(nr, max_handle_mask_, mask);
-  if (index < 0) return -err::ENOSPC;  // "IR%d: can't allocate an IRTE"
+  if (index < 0) return -err::nospc;  // "IR%d: can't allocate an IRTE"
   if (ir_.size() < virq + nr) ir_.resize(virq + nr);
   for (unsigned i = 0; i < nr; ++i) {
     irq_2_iommu& d = ir_[virq + i];
@@ -78,7 +78,7 @@ void ir_domain::write(unsigned virq, const irte& e) {
   if (tr_ && tr_->on()) {
     trace_record r;
     r.event = "modify_irte";
-    r.f("irq", virq).f("idx", d.irte_index).f("sub", d.sub_handle).f("lo", int64_t(e.lo)).f("hi", int64_t(e.hi));
+    r.f("idx", d.irte_index).f("sub", d.sub_handle).f("lo", int64_t(e.lo)).f("hi", int64_t(e.hi));
     tr_->kprobe(r);
   }
   bool atomic = d.posted;  // 128-bit cmpxchg only when the old or new entry is posted

@@ -118,7 +118,7 @@ int irq_matrix::reserve_managed(const cpumask& msk) {
     one.set(cpu);
     remove_managed(one);
   }
-  return -err::ENOSPC;
+  return -err::nospc;
 }
 
 void irq_matrix::remove_managed(const cpumask& msk) {
@@ -173,9 +173,9 @@ unsigned irq_matrix::find_best_cpu_managed(const cpumask& msk) const {
 }
 
 int irq_matrix::alloc_managed(const cpumask& msk, unsigned& out_cpu) {
-  if (msk.empty()) return -err::EINVAL;
+  if (msk.empty()) return -err::inval;
   unsigned cpu = find_best_cpu_managed(msk);
-  if (cpu == no_cpu) return -err::ENOSPC;
+  if (cpu == no_cpu) return -err::nospc;
   cpumap& cm = maps_[cpu];
   bitmap free_managed = cm.managed_map & ~cm.alloc_map;
   unsigned bit = alloc_end_;
@@ -184,7 +184,7 @@ int irq_matrix::alloc_managed(const cpumask& msk, unsigned& out_cpu) {
       bit = b;
       break;
     }
-  if (bit >= alloc_end_) return -err::ENOSPC;
+  if (bit >= alloc_end_) return -err::nospc;
   cm.alloc_map.set(bit);
   ++cm.allocated;
   ++cm.managed_allocated;
@@ -206,12 +206,12 @@ void irq_matrix::remove_reserved() {
 }
 
 int irq_matrix::alloc(const cpumask& msk, bool reserved, unsigned& out_cpu) {
-  if (msk.empty()) return -err::EINVAL;
+  if (msk.empty()) return -err::inval;
   unsigned cpu = find_best_cpu(msk);
-  if (cpu == no_cpu) return -err::ENOSPC;
+  if (cpu == no_cpu) return -err::nospc;
   cpumap& cm = maps_[cpu];
   unsigned bit = alloc_area(cm, false);
-  if (bit >= alloc_end_) return -err::ENOSPC;
+  if (bit >= alloc_end_) return -err::nospc;
   ++cm.allocated;
   --cm.available;
   ++total_allocated_;

@@ -15,8 +15,9 @@ namespace irqf::os {
 
 /// Linux error numbers returned (negated) by the allocator and the domains.
 namespace err {
-inline constexpr int EPERM = 1, ENOENT = 2, EIO = 5, ENXIO = 6, ENOMEM = 12, EBUSY = 16,
-                     EINVAL = 22, ENOSPC = 28, ERANGE = 34, ENOSYS = 38, ENOTSUPP = 524;
+// (lower-case names: <cerrno> defines the upper-case ones as macros)
+inline constexpr int perm = 1, noent = 2, io = 5, nxio = 6, nomem = 12, busy = 16, inval = 22,
+                     nospc = 28, range = 34, nosys = 38, notsupp = 524;
 }
 
 class irq_matrix {

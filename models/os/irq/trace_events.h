@@ -56,6 +56,8 @@ class os_tracer {
   /// cpu_online_mask (owned by the irq core; may be null = all online).
   const cpumask* online = nullptr;
   bool suppress_offline = true;
+  /// kprobe points registered (a boot trace only has them from the moment they were armed).
+  bool kprobes_on = true;
 
   bool on() const { return sink != nullptr; }
   void tracepoint(trace_record r) {
@@ -65,7 +67,7 @@ class os_tracer {
     sink->record(r);
   }
   void kprobe(trace_record r) {
-    if (!sink) return;
+    if (!sink || !kprobes_on) return;
     r.exec_cpu = exec_cpu;
     sink->record(r);
   }

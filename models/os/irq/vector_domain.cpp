@@ -131,7 +131,7 @@ int vector_domain::assign_vector_locked(unsigned virq, const cpumask& dest) {
   apic_chip_data& a = apicd_[virq];
   bool resvd = a.has_reserved;
   if (a.vector && online_.test(a.cpu) && dest.test(a.cpu)) return 0;
-  if (a.move_in_progress || a.in_cleanup) return -err::EBUSY;
+  if (a.move_in_progress || a.in_cleanup) return -err::busy;
   unsigned cpu = 0;
   int vector = matrix_.alloc(dest, resvd, cpu);
   trace_record r;
@@ -169,7 +169,7 @@ int vector_domain::assign_managed_vector(unsigned virq, const cpumask& dest) {
 
 int vector_domain::activate_managed(unsigned virq) {
   cpumask search = descs_[virq].affinity & online_;
-  if (search.empty()) return -err::EINVAL;  // "Managed startup for irq, but no CPU"
+  if (search.empty()) return -err::inval;  // "Managed startup for irq, but no CPU"
   return assign_managed_vector(virq, search);
 }
 
@@ -185,7 +185,7 @@ int vector_domain::activate_reserved(unsigned virq) {
 }
 
 int vector_domain::alloc(unsigned virq, unsigned nr, const vector_alloc_info& info) {
-  if (info.contiguous && nr > 1) return -err::ENOSYS;
+  if (info.contiguous && nr > 1) return -err::nosys;
   for (unsigned i = 0; i < nr; ++i) {
     unsigned irq = virq + i;
     ensure(irq);
@@ -308,7 +308,7 @@ void vector_domain::deactivate(unsigned virq) {
 }
 
 int vector_domain::set_affinity(unsigned virq, const cpumask& dest) {
-  if (!descs_[virq].activated) return -err::EIO;
+  if (!descs_[virq].activated) return -err::io;
   cpumask search = dest & online_;
   if (descs_[virq].managed) return assign_managed_vector(virq, search);
   return assign_vector_locked(virq, search);
@@ -316,7 +316,7 @@ int vector_domain::set_affinity(unsigned virq, const cpumask& dest) {
 
 void vector_domain::schedule_cleanup(unsigned virq) {
   apic_chip_data& a = apicd_[virq];
-  if (!a.move_in_progress && !a.prev_vector) return;
+  if (!a.move_in_progress) return;
   if (a.prev_vector && online_.test(a.prev_cpu)) {
     if (!a.in_cleanup) {
       cleanup_[a.prev_cpu].push_back(virq);
