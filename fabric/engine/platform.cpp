@@ -176,8 +176,15 @@ platform::platform(const yaml_doc& doc, uint64_t seed) {
 
   build_pcie(doc, plat["pcie"], plat["devices"]);
 
-  kernel = std::make_unique<os::kernel>("os", ctx, section(os::kernel::schema(), doc, plat, "os"), *this);
+  os::firmware_info fw;
+  for (unsigned i = 0; i < cpus->size(); ++i) fw.cpus.push_back(&cpus->core(i));
+  fw.ecam_base = host_bus->ecam_base();
+  if (iommu) fw.iommu_base = host_map::iommu_base;
+  fw.ioapic_base = host_map::ioapic_base;
+  for (auto& e : rc->functions()) fw.pci_functions.push_back(e.id);
+  kernel = std::make_unique<os::kernel>("os", ctx, section(os::kernel::schema(), doc, plat, "os"), fw);
   kernel->mmio.bind(host_bus->in);
+  for (unsigned i = 0; i < cpus->size(); ++i) cpus->core(i).set_os(kernel.get());
 }
 
 void platform::build_pcie(const yaml_doc& doc, const YAML::Node& pn, const YAML::Node& devs) {

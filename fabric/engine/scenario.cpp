@@ -14,9 +14,7 @@ const component_schema& sim_schema() {
       {param_spec::real("duration_us", "us", 1000, 0.001, 1e9, "simulated time to run"),
        param_spec::integer("quantum_ns", "ns", 0, 0, 1'000'000,
                            "temporal-decoupling quantum for software (0: every access synchronises); "
-                           "results must not depend on it"),
-       param_spec::boolean("record_deliveries", false,
-                           "record the ordered vectors dispatched on each CPU (deliveries.cpuN)")}};
+                           "results must not depend on it")}};
   return s;
 }
 

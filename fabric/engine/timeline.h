@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ class timeline_runner : public component {
   timeline_runner(sc_core::sc_module_name nm, sim_context& ctx, platform& plat, run_state& rs,
                   std::vector<timeline_item> items);
   /// Items that ran: (time ns, label/action text).
+  ~timeline_runner() override;
   const std::vector<std::pair<double, std::string>>& log_of_actions() const { return done_; }
 
  private:
@@ -64,6 +66,8 @@ class timeline_runner : public component {
   run_state& rs_;
   std::vector<timeline_item> items_;
   std::vector<std::pair<double, std::string>> done_;
+  std::vector<std::unique_ptr<sc_core::sc_event>> events_;
+  std::vector<bool> fired_;
 };
 
 }  // namespace irqf

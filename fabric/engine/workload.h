@@ -1,0 +1,51 @@
+#pragma once
+// Traffic generators (`workload:` in a scenario): per device and queue/vector, an arrival process —
+// periodic, Poisson, on/off bursts, or replay from a CSV (time_ns,queue) — that raises device events
+// (testdev: an event on a vector of a store; nic: a receive on a queue) or submits DSA descriptors
+// of a size through the device's driver. Each generator has its own seeded random stream.
+#include <yaml-cpp/yaml.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fabric/context.h"
+#include "fabric/params.h"
+#include "fabric/yaml_doc.h"
+
+namespace irqf {
+
+class platform;
+class run_state;
+
+const component_schema& workload_schema();
+
+struct workload_item {
+  std::string where, name, device, target, process, replay_file;
+  std::vector<unsigned> queues;  ///< queues / vectors, used round-robin
+  param_values p;
+  std::vector<std::pair<double, unsigned>> replay;  ///< (time ns, queue) for process: replay
+};
+
+/// Parses `workload:`; `base_dir` resolves replay files relative to the scenario.
+std::vector<workload_item> parse_workload(const yaml_doc& doc, const YAML::Node& node);
+
+class traffic_gen : public component {
+ public:
+  traffic_gen(sc_core::sc_module_name nm, sim_context& ctx, platform& plat, run_state& rs, workload_item w);
+  uint64_t generated() const { return n_; }
+
+ private:
+  void arrive();
+  double next_gap_ns();
+  platform& plat_;
+  run_state& rs_;
+  workload_item w_;
+  sc_core::sc_event ev_;
+  uint64_t n_ = 0;
+  size_t rr_ = 0, replay_i_ = 0;
+  double start_ns_, stop_ns_;
+  std::exponential_distribution<double> exp_;
+};
+
+}  // namespace irqf
