@@ -161,6 +161,46 @@ std::vector<action_kind> make_actions() {
         });
       });
 
+  add("pci.ims_alloc",
+      "IMS on a test endpoint's message table: pci_create_ims_domain (a template writing the 16-byte "
+      "entries through BAR0) + pci_ims_alloc_irq + request_irq, `count` times",
+      {dev, P::integer("count", "entries", 1, 1, 65536, "entries to allocate")},
+      [](platform& plat, run_state&, const param_values& p) {
+        std::string d = device_of(plat, p, "testdev");
+        auto* td = dynamic_cast<testdev::testdev*>(plat.find_device(d));
+        if (!td->dmt()) throw input_error("key 'device': '" + d + "' has no device-specific message table");
+        bdf b = td->id();
+        unsigned count = unsigned(p.i("count"));
+        auto* k = plat.kernel.get();
+        unsigned hw = td->dmt()->vectors();
+        k->run_task("pci.ims_alloc." + d, [k, b, count, hw, d] {
+          k->pci_enable_device(b);
+          uint64_t base = k->bar_address(b, 0) + testdev::DMT_BASE;
+          os::ims_template t;
+          t.hwsize = hw;
+          // The slot layout of the DSA IMS / tglx's IMS RFC: addr lo, addr hi, data, control.
+          t.write_msg = [k, base](unsigned i, const msi_msg& m) {
+            k->writel(base + 16 * i, uint32_t(m.address));
+            k->writel(base + 16 * i + 4, uint32_t(m.address >> 32));
+            k->writel(base + 16 * i + 8, m.data);
+          };
+          t.mask = [k, base](unsigned i) { k->writel(base + 16 * i + 12, 1); };
+          t.unmask = [k, base](unsigned i) { k->writel(base + 16 * i + 12, 0); };
+          if (!k->pci_create_ims_domain(b, t)) {
+            k->log->warn("pci_create_ims_domain({}) failed", d);
+            return;
+          }
+          for (unsigned i = 0; i < count; ++i) {
+            auto m = k->pci_ims_alloc_irq(b, i);
+            if (m.index < 0) {
+              k->log->warn("pci_ims_alloc_irq({}) = {} after {} entries", d, m.index, i);
+              return;
+            }
+            k->request_irq(m.virq, default_handler, d + "-ims" + std::to_string(m.index));
+          }
+        });
+      });
+
   add("pci.free_vectors", "free_irq every vector, then pci_free_irq_vectors", {dev},
       [](platform& plat, run_state&, const param_values& p) {
         std::string d = device_of(plat, p);
@@ -231,11 +271,22 @@ std::vector<action_kind> make_actions() {
   add("testdev.raw", "a raw upstream 4-byte write with any address, data and requester ID",
       {dev, P::integer("address", "", 0xFEE0'0000, 0, INT64_MAX, "address"),
        P::integer("data", "", 0, 0, 0xFFFF'FFFF, "data"),
-       P::integer("requester_id", "", -1, -1, 0xFFFF, "forged requester ID; -1 = the device's own")},
+       P::integer("requester_id", "", -1, -1, 0xFFFF, "forged requester ID; -1 = the device's own"),
+       P::integer("from_msix_entry", "", -1, -1, 2047,
+                  "take address and data from this MSI-X table entry (as the OS programmed it)")},
       [](platform& plat, run_state&, const param_values& p) {
         auto* td = dynamic_cast<testdev::testdev*>(plat.find_device(device_of(plat, p, "testdev")));
-        int64_t rid = p.i("requester_id");
-        td->raw_write(p.u("address"), uint32_t(p.u("data")), rid < 0 ? td->id().rid() : uint16_t(rid));
+        int64_t rid = p.i("requester_id"), e = p.i("from_msix_entry");
+        uint64_t addr = p.u("address");
+        uint32_t data = uint32_t(p.u("data"));
+        if (e >= 0) {
+          std::string n = "MSIX[" + std::to_string(e) + "].";
+          auto lo = td->read_register(n + "ADDR_LO"), hi = td->read_register(n + "ADDR_HI"),
+               dt = td->read_register(n + "DATA");
+          if (!lo || !hi || !dt) throw input_error("key 'from_msix_entry': no MSI-X entry " + std::to_string(e));
+          addr = *lo | *hi << 32, data = uint32_t(*dt);
+        }
+        td->raw_write(addr, data, rid < 0 ? td->id().rid() : uint16_t(rid));
       });
 
   add("testdev.intx", "assert or deassert a test endpoint's INTx",
@@ -276,7 +327,8 @@ const component_schema& timeline_item_schema() {
        P::string("when", "", "condition {that: METRIC, is: CONDITION} on live results (ledger.*)"),
        P::real("poll_us", "us", 1, 0.001, 1e9, "how often `when` is checked"),
        P::string("action", "", "the action kind (see timeline.* tables)"),
-       P::string("label", "", "starts a phase with this name at the action's time")}};
+       P::string("label", "", "starts a phase with this name at the action's time"),
+       P::string("name", "", "names the item so --set and variants can address it (timeline.<name>.<key>)")}};
   return s;
 }
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""CLI-level checks run by CTest (see CMakeLists.txt). Each mode exits non-zero on failure."""
+import json, os, re, subprocess, sys, glob
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, **kw)
+
+
+def strip(report):
+    report = dict(report)
+    report.pop("wall_time_s", None)
+    return report
+
+
+def deterministic(exe, scen, out):
+    a = run([exe, "run", scen, "--quiet", "--out", out + "/a"])
+    b = run([exe, "run", scen, "--quiet", "--out", out + "/b"])
+    assert a.returncode == 0 and b.returncode == 0, (a.stderr, b.stderr)
+    ra = json.load(open(out + "/a/report.json"))
+    rb = json.load(open(out + "/b/report.json"))
+    assert strip(ra) == strip(rb), "reports differ between two runs with the same seed"
+    c = run([exe, "run", scen, "--quiet", "--seed", "7", "--out", out + "/c"])
+    assert c.returncode == 0, c.stderr
+    assert json.load(open(out + "/c/report.json"))["seed"] == 7
+
+
+def quantum(exe, scen, out):
+    runs = {}
+    for q in ("0", "1000"):
+        r = run([exe, "run", scen, "--quiet", "--set", "sim.quantum_ns=" + q, "--out", out + "/q" + q])
+        assert r.returncode == 0, r.stdout + r.stderr
+        runs[q] = json.load(open(out + "/q" + q + "/report.json"))
+    for va, vb in zip(runs["0"]["variants"], runs["1000"]["variants"]):
+        la, lb = dict(va["ledger"]), dict(vb["ledger"])
+        assert la == lb, "variant %s: ledger differs with the quantum: %s vs %s" % (va["name"], la, lb)
+
+
+def badinput(exe, folder):
+    cases = sorted(glob.glob(folder + "/*.yaml"))
+    assert cases, "no bad-input cases"
+    for f in cases:
+        want = open(f).readline().strip().lstrip("#").strip()  # first line: expected message regex
+        r = run([exe, "validate", f])
+        assert r.returncode == 2, "%s: exit %d, expected 2\n%s%s" % (f, r.returncode, r.stdout, r.stderr)
+        assert re.search(r"%s:\d+:\d+: " % re.escape(f), r.stderr), "%s: no file:line:column in %r" % (f, r.stderr)
+        assert re.search(want, r.stderr), "%s: %r does not match %r" % (f, r.stderr, want)
+        r = run([exe, "run", f, "--quiet", "--out", "/tmp/irqf-bad"])
+        assert r.returncode == 2, "%s: run exit %d" % (f, r.returncode)
+    r = run([exe, "run", "/nonexistent.yaml"])
+    assert r.returncode == 2 and "cannot open" in r.stderr
+    r = run([exe, "run"])
+    assert r.returncode == 2
+
+
+def failexpect(exe, scen, out):
+    r = run([exe, "run", scen, "--quiet", "--out", out, "--set", "expect.0.is=12345"])
+    assert r.returncode == 1, "exit %d: %s" % (r.returncode, r.stderr)
+    assert "off by" in r.stderr, r.stderr
+
+
+def describe(exe):
+    r = run([exe, "describe"])
+    assert r.returncode == 0, r.stderr
+    for k in ("cpus", "iommu", "ioapic", "pcie", "os", "idxd", "testdev", "workload", "timeline.driver.probe"):
+        assert re.search(r"^%s — " % re.escape(k), r.stdout, re.M), "describe lacks " + k
+    assert run([exe, "describe", "nonsense"]).returncode == 2
+
+
+if __name__ == "__main__":
+    mode, args = sys.argv[1], sys.argv[2:]
+    globals()[mode](*args)
+    print(mode, "ok")
