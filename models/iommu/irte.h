@@ -40,7 +40,7 @@ inline constexpr uint64_t REMAP_RSVD = 0xFFFF'FFFF'FFF0'0000ull;   // 127:84
 inline constexpr uint64_t POSTED_RSVD = 0x0000'0000'FFF0'0000ull;  // 95:84
 }  // namespace irte_hi
 
-/// Source-validation type (VT-d Table 9-?, IRTE.SVT).
+/// Source-validation type (VT-d §9.10, IRTE field SVT).
 enum class svt : uint8_t { none = 0, requester_id = 1, bus_range = 2, reserved = 3 };
 
 /// A decoded IRTE (either format). For posted entries `vector` is the virtual vector.

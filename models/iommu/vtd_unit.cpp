@@ -49,8 +49,8 @@ vtd_unit::vtd_unit(sc_core::sc_module_name nm, sim_context& c, const param_value
   regs.register_b_transport(this, &vtd_unit::regs_b_transport);
   ir_in.register_b_transport(this, &vtd_unit::ir_b_transport);
   track_ = ctx.trace.add_track("iommu", name());
-  fault_src_ = ctx.led.add_source(std::string(name()) + "/fault/0");
-  inv_src_ = ctx.led.add_source(std::string(name()) + "/inv/0");
+  fault_src_ = ctx.led.add_source(std::string(basename()) + "/fault/0");
+  inv_src_ = ctx.led.add_source(std::string(basename()) + "/inv/0");
   SC_HAS_PROCESS(vtd_unit);
   SC_METHOD(qi_step);
   sensitive << qi_ev_;

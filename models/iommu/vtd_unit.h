@@ -13,7 +13,7 @@
 //
 // Ledger: a blocked request is settled lost with ir_fault_0xNN; a posted request is parked with its
 // PIR bit (see take_pir_events); everything else is forwarded with its ids intact. The unit's own
-// MSIs raise events on sources "<name>/fault/0" and "<name>/inv/0".
+// MSIs raise events on sources "<basename>/fault/0" and "<basename>/inv/0" (e.g. "dmar0/fault/0").
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 

@@ -104,7 +104,9 @@ void apic_bus::collect_logical(uint32_t dest, bool wide) {
 void apic_bus::collect(const apic_irq& irq, dest_width width, uint8_t shorthand, local_apic* from) {
   targets_.clear();
   switch (shorthand) {
-    case icr::self: targets_.push_back(from); return;
+    case icr::self:
+      if (from) targets_.push_back(from);
+      return;
     case icr::all_including_self: return add_all(nullptr);
     case icr::all_excluding_self: return add_all(from);
     default: break;

@@ -55,6 +55,8 @@ cpu_complex::cpu_complex(sc_core::sc_module_name nm, sim_context& c, const param
   if (!x2 && n > 255)
     throw elaboration_error(std::string(name()) + ": " + std::to_string(n) +
                             " CPUs need x2APIC (xAPIC IDs are 8-bit, 0xFF is broadcast)");
+  if (x2 && !p.b("x2apic_supported"))
+    throw elaboration_error(std::string(name()) + ": apic_mode x2apic needs x2apic_supported");
   bus_ = std::make_unique<apic_bus>("bus", c, subset(apic_bus::schema(), p));
   const param_values ap = subset(local_apic::schema(), p);
   const param_values cp = subset(cpu_core::schema(), p);

@@ -163,7 +163,8 @@ void cpu_core::evaluate() {
 
 void cpu_core::acknowledge() {
   phase_ = phase::idle;
-  if (!if_ || state_ != run_state::running) return;
+  // An INIT, SMI or NMI that came in meanwhile, or IF cleared: start over.
+  if (!if_ || state_ != run_state::running || init_.pending || smi_.pending || nmi_.pending) return evaluate();
   int v = apic_.deliverable();
   if (v < 0) {
     // Recognised, but TPR rose before the acknowledge: the APIC returns the spurious vector and

@@ -135,11 +135,10 @@ std::vector<event_id> local_apic::irr_events(uint8_t v) const {
 }
 
 source_id local_apic::source(const char* kind, unsigned index) {
-  std::string name = "cpu" + std::to_string(cpu_) + "/" + kind + "/" + std::to_string(index);
-  for (auto& [n, id] : sources_)
-    if (n == name) return id;
-  source_id id = ctx.led.add_source(name);
-  sources_.emplace_back(std::move(name), id);
+  for (const source_slot& s : sources_)
+    if (s.index == index && std::strcmp(s.kind, kind) == 0) return s.id;
+  source_id id = ctx.led.add_source("cpu" + std::to_string(cpu_) + "/" + kind + "/" + std::to_string(index));
+  sources_.push_back({kind, index, id});
   return id;
 }
 

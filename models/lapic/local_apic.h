@@ -182,7 +182,12 @@ class local_apic : public component, public register_view {
   uint64_t base_tick_ps_;  // timer input clock period
   uint64_t tsc_hz_;
   bool directed_eoi_, x2apic_supported_;
-  std::vector<std::pair<std::string, source_id>> sources_;
+  struct source_slot {
+    const char* kind;
+    unsigned index;
+    source_id id;
+  };
+  std::vector<source_slot> sources_;  // ledger sources registered on first use
   counters stats_;
   track_id track_;
 };

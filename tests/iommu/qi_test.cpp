@@ -170,3 +170,20 @@ TEST_CASE("an IEC of zero entries reads the IRTE on every request (no stale entr
   t.settle_sink();
   CHECK(t.balanced());
 }
+
+TEST_CASE("a masked invalidation completion event is held in IECTL.IP and lost if IWC is cleared") {
+  tb t;
+  t.wr(reg_off::IEDATA, 0x00E1);
+  t.wr(reg_off::IEADDR, 0xFEE0'0000);  // IECTL.IM stays 1 (reset)
+  t.qi_enable();
+  t.qi_submit({make_inv_wait(0, 0, false, true)});
+  t.run(1000);
+  CHECK(evctl::IP.test(t.reg("IECTL")));
+  CHECK(t.sink.got.empty());
+  t.wr(reg_off::ICS, 1);  // software polled ICS and cleared IWC
+  CHECK_FALSE(evctl::IP.test(t.reg("IECTL")));
+  t.wr(reg_off::IECTL, 0);
+  CHECK(t.sink.got.empty());
+  CHECK(t.lost("pending_cleared") == 1);
+  CHECK(t.balanced());
+}

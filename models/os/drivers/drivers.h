@@ -41,6 +41,11 @@ struct dsa_driver_stats {
   uint64_t completions = 0;       ///< completion records written by the device and seen so far
   uint64_t reaped_on_time = 0, delayed = 0, stranded = 0;
   uint64_t interrupts = 0, misc_interrupts = 0, empty_interrupts = 0;
+  /// Records with status 0x19 (invalid/revoked handle) resubmitted with the new handle (Linux
+  /// irq.c idxd_queue_int_handle_resubmit). completions = reaped_on_time + delayed + stranded +
+  /// resubmitted. `interrupts` counts completion-handler runs, `empty_interrupts` those that
+  /// reaped nothing.
+  uint64_t resubmitted = 0;
 };
 
 /// A resize window: from the first register write of a grow to the last (host side).
@@ -51,6 +56,8 @@ struct resize_window {
 };
 
 enum class vfio_resize { legacy, dynamic, ims };
+/// "legacy", "dynamic", "ims" (resize_window::strategy, reports).
+const char* to_string(vfio_resize s);
 
 /// Host driver for a DSA (native, no guest).
 class idxd_driver {
@@ -62,6 +69,8 @@ class idxd_driver {
   };
   idxd_driver(kernel& k, bdf dev, idxd::dsa_device& hw, const config& c);
   ~idxd_driver();
+  idxd_driver(const idxd_driver&) = delete;
+  idxd_driver& operator=(const idxd_driver&) = delete;
   /// Task context: enable the device, configure groups/WQs, MSI-X vectors (entry 0 = misc).
   void probe();
   /// Task context: enable WQ `wq` and request its interrupt.
@@ -73,6 +82,15 @@ class idxd_driver {
   /// At the end of the run: counts stranded completions and returns the counters.
   dsa_driver_stats finish();
   const dsa_driver_stats& stats() const;
+
+  // ---- introspection (tests, reports) ----
+  bdf dev() const;
+  /// True when WQ completions use IMS (config.use_ims and the kernel created the IMS domain).
+  bool ims_active() const;
+  /// The int_handle descriptors of WQ `wq` carry (MSI-X index / IMS slot, or a device handle).
+  uint16_t wq_handle(unsigned wq) const;
+  /// Linux irq number of WQ `wq`'s completion interrupt (0 when none is requested).
+  unsigned wq_virq(unsigned wq) const;
 
  private:
   struct impl;
@@ -91,6 +109,8 @@ class vfio_dsa {
   };
   vfio_dsa(kernel& k, bdf dev, idxd::dsa_device& hw, const config& c);
   ~vfio_dsa();
+  vfio_dsa(const vfio_dsa&) = delete;
+  vfio_dsa& operator=(const vfio_dsa&) = delete;
   /// Task context: host binds vfio-pci; the guest probes its idxd driver, enables MSI-X with the
   /// misc vector, and enables WQs 0..initial_wqs-1 (one unmask, hence one grow, each).
   void guest_probe(unsigned initial_wqs);
@@ -101,6 +121,14 @@ class vfio_dsa {
   dsa_driver_stats finish();
   const dsa_driver_stats& stats() const;
   const std::vector<resize_window>& resize_windows() const;
+
+  // ---- introspection (tests, reports) ----
+  /// The strategy in effect (dynamic falls back to legacy when !pci_msix_can_alloc_dyn, as vfio
+  /// then keeps VFIO_IRQ_INFO_NORESIZE; ims falls back to legacy without an IMS domain).
+  vfio_resize strategy() const;
+  /// Host interrupt vectors currently allocated for the guest (MSI-X entries + IMS slots).
+  unsigned host_vectors() const;
+  uint16_t wq_handle(unsigned wq) const;
 
  private:
   struct impl;

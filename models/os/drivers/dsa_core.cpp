@@ -76,9 +76,9 @@ bool dsa_core::enable_device() {
 }
 
 bool dsa_core::enable_wq_hw(unsigned wq) {
-  if (wq >= wqs.size() || wqs[wq].enabled) return false;
+  if (wq >= wqs.size() || wqs[wq].hw_enabled) return false;
   unsigned used = wq_size;
-  for (auto& w : wqs) used += w.enabled ? wq_size : 0;
+  for (auto& w : wqs) used += w.hw_enabled ? wq_size : 0;
   if (used > mmio.caps().total_wq_size) {  // Linux checks the total before writing WQCFG
     k.log->error("idxd {}: WQ {} of size {} exceeds WQCAP.total_wq_size {}", mmio.dev().str(), wq,
                  wq_size, mmio.caps().total_wq_size);
@@ -87,13 +87,14 @@ bool dsa_core::enable_wq_hw(unsigned wq) {
   mmio.write_wqcfg(wq, wq_size, 1, true);
   if (!mmio.exec(idxd::cmd_enable_wq, wq).ok()) return false;
   wqs[wq].ring.init(k, wq_size);
-  wqs[wq].enabled = true;
+  wqs[wq].hw_enabled = true;
   return true;
 }
 
 bool dsa_core::disable_wq_hw(unsigned wq) {
-  if (wq >= wqs.size() || !wqs[wq].enabled) return false;
+  if (wq >= wqs.size() || !wqs[wq].hw_enabled) return false;
   wqs[wq].enabled = false;
+  wqs[wq].hw_enabled = false;
   const uint32_t op = uint32_t(idxd::wq_mask_operand::BANK.set(
       idxd::wq_mask_operand::MASK.set(0, 1ull << (wq % 16)), wq / 16));
   return mmio.exec(idxd::cmd_disable_wq, op).ok();
@@ -161,7 +162,7 @@ bool dsa_core::submit(unsigned wq, uint32_t bytes) {
 
 bool dsa_core::resubmit(unsigned wq, unsigned slot) {
   wq_state& w = wqs[wq];
-  if (!w.enabled) return false;
+  if (!w.hw_enabled) return false;
   const idxd::dsa_descriptor d = idxd::make_noop(w.ring.record_addr(slot), true, w.handle);
   idxd::portal_kind pk;
   pk.ims = w.ims && !mmio.caps().int_handles();

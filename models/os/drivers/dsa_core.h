@@ -59,7 +59,8 @@ class wq_ring {
 
 /// Per-WQ driver state.
 struct wq_state {
-  bool enabled = false;
+  bool hw_enabled = false;   ///< enabled on the device (ENABLE_WQ succeeded)
+  bool enabled = false;      ///< accepting submissions (device WQ enabled and interrupt assigned)
   bool ims = false;          ///< completion interrupt through IMS (IMS portal when no handles)
   bool handle_issued = false;  ///< `handle` came from REQUEST_INT_HANDLE (release it)
   uint16_t handle = 0;       ///< descriptor int_handle
@@ -76,8 +77,10 @@ class dsa_core {
   bool reset_and_read_caps();
   /// GRPCFG (group 0: every WQ and every engine), GENCTRL error interrupts, ENABLE_DEVICE.
   bool enable_device();
-  /// WQCFG (dedicated, `wq_size`, priority 1) + ENABLE_WQ; prepares the WQ's records.
+  /// WQCFG (dedicated, `wq_size`, priority 1) + ENABLE_WQ; prepares the WQ's records. The WQ
+  /// accepts submissions only once open() is called (after its interrupt is assigned).
   bool enable_wq_hw(unsigned wq);
+  void open(unsigned wq) { wqs[wq].enabled = wqs[wq].hw_enabled; }
   /// DISABLE_WQ (waits for the WQ to drain); the WQ stops accepting submissions first.
   bool disable_wq_hw(unsigned wq);
   /// Sets the WQ's completion interrupt: MSI-X entry / IMS slot `index`; with handle support the

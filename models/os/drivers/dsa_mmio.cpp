@@ -60,6 +60,15 @@ const dsa_sw_caps& dsa_mmio::read_caps() {
 }
 
 cmd_result dsa_mmio::exec(uint8_t cmd, uint32_t operand) {
+  // One command at a time (Linux idxd->cmd_lock + IDXD_FLAG_CMD_RUNNING): a second task waits.
+  for (unsigned i = 0; cmd_busy_ && i < max_polls; ++i) k_.spend(poll_ns);
+  cmd_busy_ = true;
+  const cmd_result r = exec_locked(cmd, operand);
+  cmd_busy_ = false;
+  return r;
+}
+
+cmd_result dsa_mmio::exec_locked(uint8_t cmd, uint32_t operand) {
   uint64_t v = idxd::cmd_reg::OPERAND.set(0, operand);
   v = idxd::cmd_reg::CMD.set(v, cmd);
   k_.writel(bar0_ + reg::CMD, uint32_t(v));

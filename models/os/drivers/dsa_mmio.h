@@ -87,6 +87,8 @@ class dsa_mmio {
 
  private:
   uint16_t find_cap(uint8_t id);
+  cmd_result exec_locked(uint8_t cmd, uint32_t operand);
+  bool cmd_busy_ = false;
   kernel& k_;
   bdf dev_;
   uint64_t bar0_ = 0, bar2_ = 0;
