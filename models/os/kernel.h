@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,15 +31,19 @@
 #include "fabric/cpu_if.h"
 #include "fabric/params.h"
 #include "models/os/irq/cpumask.h"
+#include "models/os/irq/flow.h"
+#include "models/os/irq/kernel_version.h"
 
 namespace irqf::os {
 
-/// irqreturn_t.
-enum class irqreturn { none, handled, wake_thread };
-/// An irqaction handler: runs in hard-irq context on `cpu`; returns whether the device was the
-/// source. It may do MMIO through the kernel (kernel::readl/writel... in irq context add to the
-/// entry's software time).
-using irq_handler = std::function<irqreturn(unsigned virq, unsigned cpu)>;
+class irq_core;
+class pci_msi;
+class ir_hw_qi;
+class kernel_flow;
+class kernel_core_hw;
+class os_tracer;
+
+// irqreturn and irq_handler (the irqaction handler type) are declared in models/os/irq/flow.h.
 
 /// What firmware tells the kernel (ACPI MADT/DMAR/MCFG in a real machine).
 struct firmware_info {
@@ -48,6 +53,11 @@ struct firmware_info {
   uint64_t ioapic_base = 0xFEC0'0000;
   uint64_t kernel_memory_base = 0x1000'0000;  ///< where the kernel allocates IRT, QI, records
   std::vector<bdf> pci_functions;        ///< what an ECAM scan finds (the kernel re-reads IDs itself)
+  /// Ledger device names of pci_functions (same order; "dsa0", "testdev0"): bookkeeping only, so
+  /// the kernel can tell which irq an event was meant for ("<name>/<kind>/<index>"). Missing
+  /// names can be given later with kernel::set_pci_name; without one, events are not checked for
+  /// misrouting.
+  std::vector<std::string> pci_names;
 };
 
 /// struct msi_map: the MSI index and the Linux irq number, or index < 0 = -errno.
@@ -121,6 +131,131 @@ class kernel : public component, public os_entry_if {
   /// Fault injection (scenario action fault.skip_iec_invalidation): while set, IRTE updates are
   /// written to memory but no IEC invalidation is queued, so the IOMMU keeps using stale entries.
   void set_skip_iec_invalidation(bool skip);
+
+  // ---- extensions (implementation-specific; scenarios and tests) ----
+  /// os_entry_if: per-CPU vector_irq → irq descriptor → flow handler (linux-stack.md §2, §8).
+  sc_core::sc_time vector_entry(unsigned cpu, entry_kind kind, uint8_t vector,
+                                std::span<const event_id> events) override;
+  /// The CPU process-context tasks run on (local_irq_save clears its IF). Default 0.
+  void set_task_cpu(unsigned cpu) { task_cpu_ = cpu; }
+  unsigned task_cpu() const { return task_cpu_; }
+  /// Ledger device name of a PCI function (see firmware_info::pci_names).
+  void set_pci_name(bdf dev, const std::string& name);
+  /// The ledger device name of `dev` ("" when unknown).
+  std::string pci_name(bdf dev) const;
+  bool booted() const { return booted_; }
+  /// Notified when boot() has finished (tasks started with run_task wait for it).
+  const sc_core::sc_event& boot_done_event() const { return boot_done_; }
+  /// True while the caller runs in hard-irq context (inside vector_entry or a deferred flow).
+  bool in_irq() const { return in_irq_ > 0; }
+  /// local_irq_save / local_irq_restore on the task CPU (nests).
+  void local_irq_disable();
+  void local_irq_enable();
+  /// Whether interrupt remapping was enabled at boot.
+  bool intremap_enabled() const { return ir_enabled_; }
+  const kernel_version& version() const { return kv_; }
+  irq_core& core() { return *core_; }
+  /// The irq descriptor (flow state, kstat) of `virq`, or nullptr.
+  const irq_desc* desc(unsigned virq) const;
+  pci_msi& pci() { return *pci_; }
+  /// The remapping-hardware driver (null without an IOMMU).
+  ir_hw_qi* ir_hw() { return irhw_.get(); }
+  /// A new irq descriptor for `virq` (alloc_desc: disabled, masked, depth 1) whose events are
+  /// expected from ledger source `source_name` ("" = not checked). Called by the MSI layer.
+  void init_irq_desc(unsigned virq, const std::string& source_name);
+  /// The descriptor goes away (events still held are settled pending_cleared).
+  void free_irq_desc(unsigned virq);
+  /// The tracepoint emitter of the irq core (attach a trace_sink to record irq_matrix /
+  /// irq_vectors events).
+  os_tracer& os_trace() { return *ostr_; }
+
+  /// Counters of the entry path (Linux: /proc/interrupts SPU and friends).
+  struct entry_stats {
+    uint64_t entries = 0;          ///< vector entries
+    uint64_t spurious = 0;         ///< SPU: APIC spurious entries and the 0xff vector
+    uint64_t no_irq_handler = 0;   ///< UNUSED vectors ("No irq handler for vector")
+    uint64_t shutdown_vectors = 0; ///< SHUTDOWN/RETRIGGERED placeholders, silently EOI'd
+    uint64_t misrouted = 0;        ///< events that ran another irq's handler
+    uint64_t no_action = 0;        ///< events on an irq without an action
+    uint64_t spurious_runs = 0;    ///< handler returned IRQ_NONE with no event behind it
+    uint64_t eois = 0, ipis = 0, reruns = 0, cleanups = 0;
+  };
+  const entry_stats& stats() const { return st_; }
+  /// Software time (ps) of the current context: sim time plus the accumulated local time.
+  uint64_t sw_now_ps() const;
+
+ private:
+  friend class kernel_flow;
+  friend class kernel_core_hw;
+  friend class ir_hw_qi;
+  // timing
+  void charge(const sc_core::sc_time& t);
+  bool in_thread() const;
+  void sync_local();
+  // bus
+  void bus_rd(uint64_t addr, void* dst, unsigned len);
+  void bus_wr(uint64_t addr, const void* src, unsigned len);
+  // local APIC through cpu_port_if
+  uint32_t apic_read(unsigned cpu, uint32_t off);
+  void apic_write(unsigned cpu, uint32_t off, uint64_t v);
+  void apic_eoi(unsigned cpu);
+  void send_ipi(unsigned from, unsigned to, unsigned vector);
+  bool lapic_irr(unsigned cpu, unsigned vector);
+  void setup_local_apic(unsigned cpu);
+  unsigned exec_cpu() const { return in_irq_ ? irq_cpu_ : task_cpu_; }
+  // entry path (kernel_irq.cpp)
+  void handle_vector(unsigned cpu, uint8_t vector, std::span<const event_id> events);
+  void handle_system_vector(unsigned cpu, uint8_t vector, std::span<const event_id> events);
+  irq_desc& fdesc(unsigned virq);
+  void arm_cleanup(unsigned cpu);
+  void arm_all_cleanups();
+  void run_reruns();
+  void run_cleanup_timer();
+  void cleanup_on(unsigned cpu);
+  void enter_irq(unsigned cpu, uint8_t vector);
+  std::unique_ptr<kernel_flow> make_flow();
+  void exit_irq();
+
+  firmware_info fw_;
+  kernel_version kv_;
+  bool want_intremap_ = true, x2apic_ = true;
+  sc_core::sc_time mmio_cost_, entry_cost_, exit_cost_, handler_cost_, request_cost_, irte_cost_,
+      quantum_, tick_;
+  std::unique_ptr<os_tracer> ostr_;
+  std::unique_ptr<kernel_core_hw> corehw_;
+  std::unique_ptr<ir_hw_qi> irhw_;
+  std::unique_ptr<irq_core> core_;
+  std::unique_ptr<pci_msi> pci_;
+  std::unique_ptr<kernel_flow> flow_;
+  track_id track_ = 0;
+  std::vector<irq_desc> descs_;
+  std::vector<source_id> irq_src_;  // expected ledger source per virq (no_source: unchecked)
+  std::vector<std::pair<bdf, std::string>> names_;
+  uint64_t next_dma_ = 0;
+  unsigned task_cpu_ = 0;
+  unsigned task_seq_ = 0;
+  unsigned irq_off_depth_ = 0;
+  bool irq_off_saved_ = false;
+  bool booted_ = false, booting_ = false, ir_enabled_ = false;
+  bool skip_iec_ = false;
+  sc_core::sc_event boot_done_;
+  // current context
+  int in_irq_ = 0;
+  unsigned irq_cpu_ = 0;
+  uint8_t irq_vector_ = 0;
+  sc_core::sc_time irq_time_;     // irq context: accumulated software time
+  sc_core::sc_time task_local_;   // task context: local time not yet waited
+  // deferred work: edge re-runs and the per-CPU vector cleanup timer
+  struct rerun {
+    uint64_t due_ps;
+    unsigned virq, cpu;
+  };
+  std::vector<rerun> reruns_;
+  sc_core::sc_event rerun_ev_;
+  std::vector<uint64_t> cleanup_due_;  // per CPU, 0 = not armed
+  sc_core::sc_event cleanup_ev_;
+  std::vector<uint8_t> no_handler_logged_;  // per (cpu, vector)
+  entry_stats st_;
 };
 
 }  // namespace irqf::os

@@ -54,6 +54,7 @@ TEST_CASE("no RCI gives a record and no interrupt, RCR clear gives a record only
   CHECK(r.sink.got.empty());
   CHECK(r.dev.stats().completed == 3);
   CHECK(r.ctx.led.totals().raised == 0);
+  CHECK(check_conservation(r.ctx.led.totals()).ok);
 }
 
 TEST_CASE("batch of fill and compares then drain, with exact engine timing") {
@@ -110,6 +111,8 @@ TEST_CASE("shared WQ: ENQCMD answers retry when full or above the limited-portal
   CHECK(r.cmd(cmd_abort_wq, 1) == 0);
   CHECK(r.dev.wq_occupancy(0) == 0);
   CHECK(r.record(0x30000).status == st_none);
+  CHECK(r.ctx.led.totals().raised == 0);
+  CHECK(check_conservation(r.ctx.led.totals()).ok);
 }
 
 TEST_CASE("dedicated WQ: MOVDIR64B to a full WQ is dropped silently") {
@@ -121,4 +124,5 @@ TEST_CASE("dedicated WQ: MOVDIR64B to a full WQ is dropped silently") {
   CHECK(r.portal(0, 0, d) == tlm::TLM_OK_RESPONSE);  // posted: no status back
   CHECK(r.dev.stats().dropped == 1);
   CHECK(r.dev.wq_occupancy(0) == 2);
+  CHECK(check_conservation(r.ctx.led.totals()).ok);
 }

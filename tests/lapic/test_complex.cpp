@@ -2,6 +2,12 @@
 // time, IF, LINT pins, 1,024 CPUs.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "fabric/error.h"
@@ -142,4 +148,43 @@ TEST_CASE("More than 255 CPUs in xAPIC mode is an elaboration error") {
   p.set("cpus", int64_t(256));
   p.set("apic_mode", std::string("xapic"));
   CHECK_THROWS_AS(cpu_complex("cpus", ctx, p), elaboration_error);
+}
+
+TEST_CASE("Every route, acceptance, merge, drop, dispatch and EOI reaches the trace") {
+  const std::string path = "/tmp/irqf_lapic_trace_" + std::to_string(::getpid()) + ".json";
+  bench b(1);
+  b.ctx.trace.open(path);
+  b.build();
+  bench::run(1);
+  b.apic(0).write_register("LVT_ERROR", 0x100FE);
+  b.core(0).set_interrupt_flag(false);
+  b.dev->fixed(0, 0x50, false, true);
+  b.dev->fixed(0, 0x50, false, true);
+  b.dev->fixed(0, 0x05);
+  bench::run(1);
+  b.core(0).set_interrupt_flag(true);
+  bench::run(1);
+  b.ctx.trace.close();
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  std::remove(path.c_str());
+  auto count = [&](const std::string& stage) {
+    const std::string key = "\"name\":\"" + stage + "\"";
+    size_t n = 0;
+    for (size_t p = text.find(key); p != std::string::npos; p = text.find(key, p + 1)) ++n;
+    return n;
+  };
+  CHECK(count("route") == 3);
+  CHECK(count("accept") == 1);
+  CHECK(count("merge") == 1);
+  CHECK(count("drop") == 1);
+  CHECK(count("dispatch") == 1);
+  CHECK(count("eoi") == 2);  // the local EOI and the broadcast on the bus
+  auto t = b.ctx.led.totals();
+  CHECK(t.handled == 1);
+  CHECK(t.merged == 1);
+  CHECK(t.lost == 1);
+  CHECK(b.conserved());
 }

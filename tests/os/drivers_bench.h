@@ -91,18 +91,19 @@ struct drv_bench : sc_core::sc_module {
     fw.ecam_base = host_bus.ecam_base();
     fw.iommu_base = iommu_base;
     fw.ioapic_base = ioapic_base;
-    for (auto& e : rc.functions()) fw.pci_functions.push_back(e.id);
+    for (auto& e : rc.functions()) {
+      fw.pci_functions.push_back(e.id);
+      fw.pci_names.push_back(e.fn->device_name());
+    }
     k = std::make_unique<kernel>("os", ctx, kernel_p, fw);
     k->mmio.bind(host_bus.in);
     for (unsigned i = 0; i < cpus.size(); ++i) cpus.core(i).set_os(k.get());
   }
 
-  /// Boots the kernel and runs `fn` in the same task (time 0).
+  /// Boots the kernel (time 0) and runs `fn` as a task once boot is done.
   void boot_then(std::function<void()> fn) {
-    k->run_task("boot", [this, fn] {
-      k->boot();
-      fn();
-    });
+    k->boot();
+    k->run_task("setup", std::move(fn));
   }
 
   /// Starts a thread at `t0_ns` that calls submit() every `period_ns`, `count` times.

@@ -18,7 +18,8 @@
 //      ims     — a mediated, IMS-backed device: one ioctl: pci_ims_alloc_irq + request_irq, the
 //                WQ's descriptors carry the IMS slot's handle (REQUEST_INT_HANDLE with the IMS bit
 //                by the host), or the slot index through the IMS portal without handle support.
-//    A resize_window spans the first to the last host access of each grow.
+//    A resize_window spans the first to the last host access of each grow, in software time
+//    (kernel::sw_now_ps: simulation time plus the task's not yet synchronised local time).
 //
 // Interrupt forwarding (documented simplification): the host handler (vfio_msihandler → eventfd →
 // KVM injection) and the guest handler are one call in the host's hard-irq context: it charges
@@ -115,7 +116,7 @@ void vfio_dsa::impl::grow(unsigned v) {
         return;
       }
       ioctl();  // vfio_disable_irqindex: SET_IRQS count 0
-      w.start_ns = double(now_ps()) / 1000.0;
+      w.start_ns = double(kk.sw_now_ps()) / 1000.0;
       for (unsigned i = 0; i < nvec; ++i)
         if (virq[i]) {
           kk.free_irq(virq[i]);
@@ -135,7 +136,7 @@ void vfio_dsa::impl::grow(unsigned v) {
       break;
     case vfio_resize::dynamic: {
       ioctl();
-      w.start_ns = double(now_ps()) / 1000.0;
+      w.start_ns = double(kk.sw_now_ps()) / 1000.0;
       const msi_map m = kk.pci_msix_alloc_irq_at(dev, v);
       if (m.index < 0) {
         kk.log->error("vfio {}: pci_msix_alloc_irq_at({}) = {}", dev.str(), v, m.index);
@@ -147,7 +148,7 @@ void vfio_dsa::impl::grow(unsigned v) {
     }
     case vfio_resize::ims: {
       ioctl();
-      w.start_ns = double(now_ps()) / 1000.0;
+      w.start_ns = double(kk.sw_now_ps()) / 1000.0;
       const msi_map m = kk.pci_ims_alloc_irq(dev, v);
       if (m.index < 0) {
         kk.log->error("vfio {}: pci_ims_alloc_irq for vector {} = {}", dev.str(), v, m.index);
@@ -158,7 +159,7 @@ void vfio_dsa::impl::grow(unsigned v) {
       break;
     }
   }
-  w.end_ns = double(now_ps()) / 1000.0;
+  w.end_ns = double(kk.sw_now_ps()) / 1000.0;
   w.to_vectors = host_vectors();
   windows.push_back(w);
 }

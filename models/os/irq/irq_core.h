@@ -128,6 +128,10 @@ class irq_core {
   /// The irqs affected by the non-remapped two-step path so far (for tests).
   unsigned two_step_moves() const { return two_step_moves_; }
   unsigned retriggers() const { return retriggers_; }
+  /// The device chip of `virq` (nullptr when none).
+  irq_chip_top* chip(unsigned virq) const { return virq < st_.size() ? st_[virq].top : nullptr; }
+  /// A deferred (non-remapped) affinity change waits for the next interrupt's ack.
+  bool move_is_pending(unsigned virq) const { return virq < st_.size() && st_[virq].move_pending; }
   /// Whether the direct single write applies to a non-remapped MSI of `virq` (linux-stack.md §3).
   bool msi_direct_predicate(unsigned virq) const;
 

@@ -1,0 +1,129 @@
+// The kernel's interrupt entry on a hand-built platform: stray vectors (no_irq_handler), and the
+// edge cases of linux-stack.md §9 item 10 — N events while disabled → one replay, an event while
+// the handler runs elsewhere → one re-run, IRR bits pending on an offlining CPU → retriggered.
+#include <catch2/catch.hpp>
+
+#include "tests/os/kernel_bench.h"
+
+using namespace irqf;
+using namespace irqf::os;
+using irqf::os::test::kbench;
+using irqf::os::test::kparams;
+
+TEST_CASE("an MSI on a vector unmapped on its CPU is lost with no_irq_handler", "[os][kernel][entry]") {
+  param_values kp = kparams(true);
+  kbench b(kp, 2, /*iommu=*/false);
+  b.task([&] {
+    // Compatibility-format MSI: physical destination APIC 0, vector 0x99 (nothing allocated there).
+    b.dev.raw_write(0xFEE0'0000ull, 0x99, b.id().rid());
+  });
+  b.run(200'000);
+  auto t = b.totals();
+  CHECK(t.raised == 1);
+  CHECK(t.lost == 1);
+  CHECK(t.lost_by_cause["no_irq_handler"] == 1);
+  CHECK(b.k->stats().no_irq_handler == 1);
+  CHECK(b.k->stats().eois >= 1);
+  CHECK(check_conservation(t).ok);
+}
+
+TEST_CASE("N events while disabled: one replay on enable (kstat +1)", "[os][kernel][entry]") {
+  kbench b;
+  unsigned virq = 0, runs = 0;
+  b.task([&] {
+    b.k->pci_alloc_irq_vectors(b.id(), 1, 1, kernel::PCI_IRQ_MSIX);
+    virq = unsigned(b.k->pci_irq_vector(b.id(), 0));
+    REQUIRE(b.k->request_irq(virq, [&](unsigned, unsigned) {
+      ++runs;
+      return irqreturn::handled;
+    }, "t") == 0);
+    b.k->set_task_cpu(b.k->core().vectors().chip_data(virq).cpu);  // enable_irq runs on the target
+    b.k->disable_irq(virq);
+    for (int i = 0; i < 3; ++i) {
+      b.raise_msix(0);
+      sc_core::wait(ns(5000));
+    }
+    CHECK(runs == 0);
+    CHECK(b.k->desc(virq)->pending);
+    CHECK(b.dev.msix()->pending(0));  // masked by the first edge: the device latched the others
+    b.k->enable_irq(virq);
+    sc_core::wait(ns(20000));
+  });
+  b.run(1'000'000);
+  CHECK(runs == 1);
+  CHECK(b.k->desc(virq)->kstat == 1);
+  CHECK(b.k->desc(virq)->resends == 1);
+  auto t = b.totals();
+  CHECK(t.raised == 3);
+  CHECK(t.handled == 1);
+  CHECK(t.merged == 2);
+  CHECK(check_conservation(t).ok);
+}
+
+TEST_CASE("an event while the handler runs on another CPU: one re-run", "[os][kernel][entry]") {
+  kbench b;
+  unsigned virq = 0, runs = 0;
+  std::vector<unsigned> cpus;
+  b.task([&] {
+    b.k->pci_alloc_irq_vectors(b.id(), 1, 1, kernel::PCI_IRQ_MSIX);
+    virq = unsigned(b.k->pci_irq_vector(b.id(), 0));
+    REQUIRE(b.k->irq_set_affinity(virq, cpumask{0}) == 0);
+    REQUIRE(b.k->request_irq(virq, [&](unsigned, unsigned cpu) {
+      ++runs;
+      cpus.push_back(cpu);
+      b.k->spend(20'000);  // a long handler body
+      return irqreturn::handled;
+    }, "t") == 0);
+    b.raise_msix(0);           // handler on CPU 0 for ~20 us
+    sc_core::wait(ns(2000));
+    REQUIRE(b.k->irq_set_affinity(virq, cpumask{1}) == 0);  // IR: one IRTE update, effective now
+    sc_core::wait(ns(2000));
+    b.raise_msix(0);           // lands on CPU 1 while CPU 0 still runs the handler
+    sc_core::wait(ns(60'000));
+  });
+  b.run(1'000'000);
+  CHECK(runs == 2);
+  REQUIRE(cpus.size() == 2);
+  CHECK(cpus[0] == 0);
+  CHECK(cpus[1] == 0);  // the re-run happens in CPU 0's handler loop
+  CHECK(b.k->desc(virq)->kstat == 1);
+  CHECK(b.k->stats().reruns == 1);
+  auto t = b.totals();
+  CHECK(t.handled == 2);
+  CHECK(check_conservation(t).ok);
+}
+
+TEST_CASE("a vector pending in the IRR of an offlining CPU is retriggered on the new target",
+          "[os][kernel][entry]") {
+  kbench b;
+  unsigned virq = 0, runs = 0, ran_on = 99;
+  int down = -1;
+  b.task([&] {
+    b.k->pci_alloc_irq_vectors(b.id(), 1, 1, kernel::PCI_IRQ_MSIX);
+    virq = unsigned(b.k->pci_irq_vector(b.id(), 0));
+    REQUIRE(b.k->irq_set_affinity(virq, cpumask{1}) == 0);
+    REQUIRE(b.k->request_irq(virq, [&](unsigned, unsigned cpu) {
+      ++runs;
+      ran_on = cpu;
+      return irqreturn::handled;
+    }, "t") == 0);
+    b.k->set_task_cpu(1);
+    b.k->local_irq_disable();  // CPU 1 does not take it: the vector stays in its IRR
+    b.raise_msix(0);
+    sc_core::wait(ns(1000));
+    CHECK(runs == 0);
+    down = b.k->cpu_down(1);
+    b.k->local_irq_enable();
+    b.k->set_task_cpu(0);
+    sc_core::wait(ns(20'000));
+  });
+  b.run(1'000'000);
+  CHECK(down == 0);
+  CHECK(b.k->core().retriggers() == 1);
+  CHECK(runs == 1);
+  CHECK(ran_on == 0);
+  // The original IRR bit (and its ledger id) stays on the dead CPU: still pending at the end.
+  auto t = b.totals();
+  CHECK(t.pending == 1);
+  CHECK(check_conservation(t).ok);
+}
