@@ -162,20 +162,27 @@ std::vector<action_kind> make_actions() {
       });
 
   add("pci.ims_alloc",
-      "IMS on a test endpoint's message table: pci_create_ims_domain (a template writing the 16-byte "
-      "entries through BAR0) + pci_ims_alloc_irq + request_irq, `count` times",
+      "IMS on a device's message table (testdev DMT or DSA IMS table): pci_create_ims_domain with a "
+      "template writing the 16-byte slots through BAR0, then pci_ims_alloc_irq + request_irq, `count` times",
       {dev, P::integer("count", "entries", 1, 1, 65536, "entries to allocate")},
       [](platform& plat, run_state&, const param_values& p) {
-        std::string d = device_of(plat, p, "testdev");
-        auto* td = dynamic_cast<testdev::testdev*>(plat.find_device(d));
-        if (!td->dmt()) throw input_error("key 'device': '" + d + "' has no device-specific message table");
-        bdf b = td->id();
+        std::string d = device_of(plat, p);
+        auto* fn = plat.find_device(d);
+        uint64_t table_off = 0;
+        unsigned hw = 0;
+        if (auto* td = dynamic_cast<testdev::testdev*>(fn); td && td->dmt()) {
+          table_off = testdev::DMT_BASE, hw = td->dmt()->vectors();
+        } else if (auto* dsa = dynamic_cast<idxd::dsa_device*>(fn)) {
+          table_off = dsa->layout().ims, hw = dsa->layout().ims_entries;
+        } else {
+          throw input_error("key 'device': '" + d + "' has no IMS-style message table");
+        }
+        bdf b = fn->id();
         unsigned count = unsigned(p.i("count"));
         auto* k = plat.kernel.get();
-        unsigned hw = td->dmt()->vectors();
-        k->run_task("pci.ims_alloc." + d, [k, b, count, hw, d] {
+        k->run_task("pci.ims_alloc." + d, [k, b, count, hw, d, table_off] {
           k->pci_enable_device(b);
-          uint64_t base = k->bar_address(b, 0) + testdev::DMT_BASE;
+          uint64_t base = k->bar_address(b, 0) + table_off;
           os::ims_template t;
           t.hwsize = hw;
           // The slot layout of the DSA IMS / tglx's IMS RFC: addr lo, addr hi, data, control.

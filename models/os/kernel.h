@@ -128,6 +128,10 @@ class kernel : public component, public os_entry_if {
   unsigned ncpus() const;
   /// Temporal-decoupling quantum of process-context tasks (0 = synchronise after every access).
   void set_quantum(sc_core::sc_time q);
+  /// Process-context tasks not yet finished (benchmarks wait for set-up to end).
+  unsigned tasks_running() const;
+  /// Vectors currently allocated in the matrix over all CPUs (non-managed + managed).
+  unsigned allocated_vectors() const;
   /// Fault injection (scenario action fault.skip_iec_invalidation): while set, IRTE updates are
   /// written to memory but no IEC invalidation is queued, so the IOMMU keeps using stale entries.
   void set_skip_iec_invalidation(bool skip);
@@ -214,6 +218,8 @@ class kernel : public component, public os_entry_if {
   void cleanup_on(unsigned cpu);
   void enter_irq(unsigned cpu, uint8_t vector);
   std::unique_ptr<kernel_flow> make_flow();
+  /// The event was born as an IPI ("cpuN/ipi/V": retrigger, resend, cleanup), not by a device.
+  bool is_ipi_source(source_id s);
   void exit_irq();
 
   firmware_info fw_;
@@ -255,6 +261,7 @@ class kernel : public component, public os_entry_if {
   std::vector<uint64_t> cleanup_due_;  // per CPU, 0 = not armed
   sc_core::sc_event cleanup_ev_;
   std::vector<uint8_t> no_handler_logged_;  // per (cpu, vector)
+  std::vector<int8_t> ipi_src_;             // per ledger source: -1 unknown, 0 device, 1 IPI
   entry_stats st_;
 };
 

@@ -58,6 +58,12 @@ void kernel::free_irq_desc(unsigned virq) {
 // ---------------------------------------------------------------------------------------------
 // entry
 
+bool kernel::is_ipi_source(source_id s) {
+  if (s >= ipi_src_.size()) ipi_src_.resize(size_t(s) + 1, -1);
+  if (ipi_src_[s] < 0) ipi_src_[s] = ctx.led.source_name(s).find("/ipi/") != std::string::npos ? 1 : 0;
+  return ipi_src_[s] == 1;
+}
+
 void kernel::enter_irq(unsigned cpu, uint8_t vector) {
   ++in_irq_;
   irq_cpu_ = cpu;
@@ -104,10 +110,22 @@ sc_time kernel::vector_entry(unsigned cpu, entry_kind kind, uint8_t vector, std:
 
 void kernel::handle_system_vector(unsigned cpu, uint8_t vector, std::span<const event_id> events) {
   const uint64_t t = sw_now_ps();
+  // Events born as IPIs to a system vector are that vector's own business: handled by its handler.
+  event_list dev;
+  for (event_id ev : events) {
+    if (is_ipi_source(ctx.led.record(ev).source))
+      ctx.led.handled(ev, t);
+    else
+      dev.push_back(ev);
+  }
+  events = span_of(dev);
   if (vector == irq_move_cleanup_vector && kv_.cleanup() == vector_cleanup::ipi) {
     cleanup_on(cpu);
     apic_eoi(cpu);
-    if (!events.empty()) ctx.led.settle_lost(events, loss_cause::misrouted, t);
+    if (!events.empty()) {
+      st_.misrouted += events.size();
+      ctx.led.settle_lost(events, loss_cause::misrouted, t);
+    }
     return;
   }
   if (vector == spurious_apic_vector || vector == managed_irq_shutdown_vector) {
@@ -159,8 +177,9 @@ void kernel::handle_vector(unsigned cpu, uint8_t vector, std::span<const event_i
   irq_desc& d = fdesc(virq);
   const source_id want = irq_src_[virq];
   for (event_id ev : events) {
-    if (want == no_source || ctx.led.record(ev).source == want) {
-      d.held.push_back(ev);
+    const source_id src = ctx.led.record(ev).source;
+    if (want == no_source || src == want || is_ipi_source(src)) {
+      d.held.push_back(ev);  // a retrigger/resend IPI on the irq's vector is meant for it too
     } else {
       // The handler of another irq runs for it (stale IRTE/IEC, affinity race, forged message).
       ++st_.misrouted;

@@ -14,6 +14,10 @@ using irqf::os::test::drv_bench;
 namespace {
 
 constexpr unsigned kN = 60;
+// Small transfers: the DSA's posted DMA writes are carried one after the other at the memory's
+// latency (64 bytes per memory access), so a 4 KiB move would delay its own completion interrupt by
+// ~5 us and the interrupts would coalesce; 64 bytes keeps one interrupt per descriptor.
+constexpr uint32_t kBytes = 64;
 constexpr double kPeriod = 4000;   // ns: longer than inject_ns + guest handler, no coalescing
 constexpr double kGrowAt = 100000;  // ns after WQ 0 starts: the guest enables WQ 1
 
@@ -33,19 +37,34 @@ run_result run(vfio_resize strategy) {
   vfio_dsa v(*b.k, b.dsa_bdf(), b.dsa, c);
   b.boot_then([&] {
     v.guest_probe(1);
-    b.workload(0, kPeriod, kN, [&] { return v.submit(0, 4096); });
+    b.workload(0, kPeriod, kN, [&] { return v.submit(0, kBytes); });
     sc_core::sc_spawn([&] {
       sc_core::wait(ns(kGrowAt));
       b.k->run_task("guest-enable-wq1", [&] { v.guest_enable_wq(1); });
     });
   });
   sc_core::sc_start(ns(3e6));
+  if (getenv("DRV_DEBUG")) {
+    unsigned i = 0;
+    for (auto& e : b.ctx.led.records())
+      printf("#%u %s raise %.1f end %.1f %s\n", i++, b.ctx.led.source_name(e.source).c_str(), e.raise_ps / 1e3, e.end_ps / 1e3, to_string(e.state));
+  }
   run_result r{v.finish(), b.ctx.led.totals(), v.resize_windows(), v.strategy(), v.host_vectors(),
                b.dsa.stats().interrupts};
   return r;
 }
 
 void check_common(const run_result& r) {
+  if (getenv("DRV_DEBUG")) {
+    const auto& s = r.s;
+    printf("sub %lu comp %lu ontime %lu delayed %lu stranded %lu intr %lu empty %lu | raised %lu handled %lu merged %lu pending %lu lost %lu\n",
+           (unsigned long)s.submitted, (unsigned long)s.completions, (unsigned long)s.reaped_on_time,
+           (unsigned long)s.delayed, (unsigned long)s.stranded, (unsigned long)s.interrupts,
+           (unsigned long)s.empty_interrupts, (unsigned long)r.t.raised, (unsigned long)r.t.handled,
+           (unsigned long)r.t.merged, (unsigned long)r.t.pending, (unsigned long)r.t.lost);
+    for (auto& [c, n] : r.t.lost_by_cause) printf("  lost %s %lu\n", c.c_str(), (unsigned long)n);
+    for (auto& w : r.w) printf("  window %s %u->%u %.1f..%.1f\n", w.strategy.c_str(), w.from_vectors, w.to_vectors, w.start_ns, w.end_ns);
+  }
   INFO("conservation: " << check_conservation(r.t).message);
   CHECK(check_conservation(r.t).ok);
   CHECK(r.s.submitted == kN);

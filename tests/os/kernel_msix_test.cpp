@@ -209,3 +209,44 @@ TEST_CASE("end to end: testdev MSI-X → VT-d → LAPIC → handler, ledger bala
   CHECK(check_conservation(t).ok);
   CHECK(b.vtd->stats().remapped == 1);
 }
+
+TEST_CASE("multi-message MSI under IR: one IRTE block, MME set, each vector its own irq", "[os][kernel][msi]") {
+  kbench b;
+  int n = 0;
+  unsigned base = 0;
+  std::vector<unsigned> runs(4, 0);
+  b.task([&] {
+    n = b.k->pci_alloc_irq_vectors(b.id(), 1, 4, kernel::PCI_IRQ_MSI);
+    base = unsigned(b.k->pci_irq_vector(b.id(), 0));
+    for (unsigned i = 0; i < 4; ++i)
+      REQUIRE(b.k->request_irq(base + i, [&runs, i](unsigned, unsigned) {
+        ++runs[i];
+        return irqreturn::handled;
+      }, "msi") == 0);
+    sc_core::wait(ns(1000));
+    b.dev.raise(testdev::store_kind::msi, 2);
+    sc_core::wait(ns(5000));
+  });
+  b.run(1'000'000);
+  REQUIRE(n == 4);
+  CHECK(b.k->pci_irq_vector(b.id(), 3) == int(base + 3));
+  CHECK(b.dev.msi()->enabled());
+  CHECK(b.dev.msi()->granted() == 4);
+  const irq_2_iommu& ir0 = b.k->core().ir()->data(base);
+  CHECK(ir0.irte_mask == 2);  // an aligned block of four IRTEs
+  CHECK(b.k->core().ir()->data(base + 2).sub_handle == 2);
+  CHECK(runs == std::vector<unsigned>{0, 0, 1, 0});
+  auto t = b.totals();
+  CHECK(t.handled == 1);
+  CHECK(check_conservation(t).ok);
+}
+
+TEST_CASE("without IR, multi-MSI falls back to one vector", "[os][kernel][msi]") {
+  kbench b(kparams(true), 2, /*iommu=*/false);
+  int n = 0;
+  b.task([&] { n = b.k->pci_alloc_irq_vectors(b.id(), 1, 4, kernel::PCI_IRQ_MSI); });
+  b.run(500'000);
+  CHECK_FALSE(b.k->intremap_enabled());
+  CHECK(n == 1);
+  CHECK(b.dev.msi()->granted() == 1);
+}

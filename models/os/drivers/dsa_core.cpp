@@ -170,6 +170,7 @@ bool dsa_core::resubmit(unsigned wq, unsigned slot) {
 }
 
 unsigned dsa_core::reap(unsigned wq, double per_record_ns) {
+
   ++st.interrupts;
   if (wq >= wqs.size()) {
     ++st.empty_interrupts;

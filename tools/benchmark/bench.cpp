@@ -1,0 +1,254 @@
+// irqfabric-bench: what simulation costs, as ratios measured in one run (issue 9).
+//   - baseline: a bare SystemC ping-pong of 1 ns timed notifications, events per wall second, in the
+//     same process and elaboration as the end-to-end platform (so the machine's noise cancels);
+//   - end to end: interrupts raised by a device, remapped, accepted, dispatched, handled and EOI'd,
+//     handled interrupts per wall second, and the ratio to the baseline — IOMMU on/off, tracing on/off;
+//   - scale: 8..1,024 CPUs with many IMS interrupts: set-up time, memory per allocated vector, cost
+//     per interrupt;
+//   - the headline scenario at about one million interrupts per variant.
+// Each measurement runs in its own forked process (SystemC elaborates once per process).
+#include <CLI/CLI.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "fabric/engine/platform.h"
+#include "fabric/engine/run_state.h"
+#include "fabric/engine/runner.h"
+#include "fabric/engine/scenario.h"
+#include "fabric/engine/timeline.h"
+#include "fabric/engine/workload.h"
+#include "models/os/kernel.h"
+#include "pingpong.h"
+
+using namespace irqf;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+double secs(clk::time_point a, clk::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+/// Resident set size in bytes (/proc/self/statm).
+double rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, rss = 0;
+  f >> pages >> rss;
+  return double(rss) * double(sysconf(_SC_PAGESIZE));
+}
+
+/// Runs `fn` in a forked child and returns the JSON it produced.
+nlohmann::json in_child(const std::function<nlohmann::json()>& fn) {
+  char path[] = "/tmp/irqf-bench-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::fflush(nullptr);
+  pid_t p = fork();
+  if (p == 0) {
+    nlohmann::json j;
+    try {
+      j = fn();
+    } catch (const std::exception& e) {
+      j = {{"error", e.what()}};
+    }
+    std::ofstream(path) << j.dump();
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(p, &st, 0);
+  nlohmann::json j;
+  std::ifstream in(path);
+  try {
+    in >> j;
+  } catch (...) {
+    j = {{"error", "measurement process died"}};
+  }
+  unlink(path);
+  return j;
+}
+
+std::string e2e_yaml(unsigned cpus, bool iommu, unsigned vectors, double period_ns, double start_us) {
+  std::ostringstream y;
+  y << "name: bench-e2e\nplatform:\n  cpus: {cpus: " << cpus << ", apic_mode: x2apic}\n"
+    << "  iommu: {enabled: " << (iommu ? "true" : "false") << "}\n"
+    << "  os: {intremap: " << (iommu ? "true" : "false") << "}\n"
+    << "  devices:\n    - {name: td0, type: testdev, at: rp0, msix_vectors: " << vectors << "}\n"
+    << "workload:\n  - {name: load, device: td0, target: msix, queues: \"0-" << vectors - 1
+    << "\", process: periodic, period_ns: " << period_ns << ", start_us: " << start_us << "}\n"
+    << "timeline:\n  - {at_us: 0, action: pci.alloc_vectors, device: td0, min: " << vectors
+    << ", max: " << vectors << "}\n";
+  return y.str();
+}
+
+/// Baseline and end-to-end in one elaboration: boot + allocation, then the ping-pong alone, then the
+/// interrupt load alone.
+nlohmann::json e2e(bool iommu, bool trace, uint64_t pp_events, double load_us) {
+  const double pp_start_us = 200, load_start_us = pp_start_us + double(pp_events) / 1000.0 + 50;
+  yaml_doc d = yaml_doc::load_string(e2e_yaml(8, iommu, 64, 100, load_start_us), "bench-e2e");
+  platform plat(d, 1);
+  run_state rs;
+  timeline_runner tl("timeline", plat.ctx, plat, rs, parse_timeline(d, d.root["timeline"]));
+  std::vector<std::unique_ptr<traffic_gen>> gens;
+  for (auto& w : parse_workload(d, d.root["workload"]))
+    gens.push_back(std::make_unique<traffic_gen>(w.name.c_str(), plat.ctx, plat, rs, w));
+  bench::pingpong pp("pingpong", sc_core::sc_time(pp_start_us, sc_core::SC_US), pp_events);
+  if (trace) plat.ctx.trace.open("/tmp/irqf-bench-trace.json");
+  plat.kernel->run_task("boot", [&plat] { plat.kernel->boot(); });
+  sc_core::sc_start(sc_core::sc_time(pp_start_us, sc_core::SC_US));
+  auto t0 = clk::now();
+  sc_core::sc_start(sc_core::sc_time(load_start_us - pp_start_us, sc_core::SC_US));
+  auto t1 = clk::now();
+  uint64_t h0 = plat.ctx.led.totals().handled;
+  sc_core::sc_start(sc_core::sc_time(load_us, sc_core::SC_US));
+  auto t2 = clk::now();
+  auto tot = plat.ctx.led.totals();
+  double ev_per_s = double(pp.count()) / secs(t0, t1);
+  double handled = double(tot.handled - h0);
+  double h_per_s = handled / secs(t1, t2);
+  if (trace) plat.ctx.trace.close();
+  std::remove("/tmp/irqf-bench-trace.json");
+  return {{"systemc_events_per_s", ev_per_s}, {"handled", handled}, {"handled_per_s", h_per_s},
+          {"ratio", h_per_s / ev_per_s}, {"lost", tot.lost}, {"balanced", check_conservation(tot).ok}};
+}
+
+nlohmann::json scale(unsigned cpus, unsigned devices, unsigned entries, double load_us) {
+  const double rss0 = rss_bytes();
+  auto t0 = clk::now();
+  std::ostringstream y;
+  y << "name: bench-scale\nplatform:\n  cpus: {cpus: " << cpus << ", apic_mode: x2apic}\n"
+    << "  iommu: {enabled: true}\n  pcie: {root_ports: " << std::min(devices, 30u) << "}\n  devices:\n";
+  for (unsigned i = 0; i < devices; ++i)
+    y << "    - {name: td" << i << ", type: testdev, at: rp" << (i % 30) << ", msix_vectors: 1, dmt_entries: "
+      << entries << "}\n";
+  (void)0;
+  std::string s = y.str();
+  // More than 30 devices: put them behind switches instead of one root port each.
+  if (devices > 30) {
+    std::ostringstream z;
+    z << "name: bench-scale\nplatform:\n  cpus: {cpus: " << cpus << ", apic_mode: x2apic}\n"
+      << "  iommu: {enabled: true}\n  pcie:\n    root_ports: 4\n    switches:\n";
+    unsigned per = (devices + 3) / 4;
+    for (unsigned sw = 0; sw < 4; ++sw) z << "      - {name: sw" << sw << ", at: rp" << sw << ", downstream: " << per << "}\n";
+    z << "  devices:\n";
+    for (unsigned i = 0; i < devices; ++i)
+      z << "    - {name: td" << i << ", type: testdev, at: sw" << i % 4 << ".dn" << i / 4
+        << ", msix_vectors: 1, dmt_entries: " << entries << "}\n";
+    s = z.str();
+  }
+  s += "timeline:\n";
+  for (unsigned i = 0; i < devices; ++i)
+    s += "  - {at_us: 0, action: pci.ims_alloc, device: td" + std::to_string(i) + ", count: " + std::to_string(entries) + "}\n";
+  s += "workload:\n";
+  for (unsigned i = 0; i < devices; ++i)
+    s += "  - {name: l" + std::to_string(i) + ", device: td" + std::to_string(i) + ", target: dmt, queues: \"0-" +
+         std::to_string(entries - 1) + "\", process: periodic, period_ns: " + std::to_string(100.0 * devices) +
+         ", start_us: 1e8}\n";
+  yaml_doc d = yaml_doc::load_string(s, "bench-scale");
+  platform plat(d, 1);
+  run_state rs;
+  timeline_runner tl("timeline", plat.ctx, plat, rs, parse_timeline(d, d.root["timeline"]));
+  plat.kernel->run_task("boot", [&plat] { plat.kernel->boot(); });
+  // Set-up: elaboration, boot and every allocation (run until the kernel has no task left).
+  double t_sim_us = 0;
+  do {
+    t_sim_us += 1000;
+    sc_core::sc_start(sc_core::sc_time(1000, sc_core::SC_US));
+  } while (plat.kernel->tasks_running() && t_sim_us < 1e7);
+  auto t1 = clk::now();
+  const double rss1 = rss_bytes();
+  double vectors = double(plat.kernel->allocated_vectors());
+  // Load: restart the generators now (they were parked at start_us 1e8).
+  std::vector<std::unique_ptr<traffic_gen>> gens;
+  for (auto w : parse_workload(d, d.root["workload"])) {
+    w.p.set("start_us", t_sim_us);
+    gens.push_back(std::make_unique<traffic_gen>(("g" + w.name).c_str(), plat.ctx, plat, rs, w));
+  }
+  (void)gens;
+  uint64_t h0 = plat.ctx.led.totals().handled;
+  auto t2 = clk::now();
+  sc_core::sc_start(sc_core::sc_time(load_us, sc_core::SC_US));
+  auto t3 = clk::now();
+  auto tot = plat.ctx.led.totals();
+  double handled = double(tot.handled - h0);
+  return {{"cpus", cpus}, {"devices", devices}, {"ims_entries", entries}, {"vectors", vectors},
+          {"setup_s", secs(t0, t1)}, {"setup_sim_us", t_sim_us},
+          {"bytes_per_vector", vectors ? (rss1 - rss0) / vectors : 0.0},
+          {"handled_per_s", handled / secs(t2, t3)}, {"ns_per_interrupt", 1e9 * secs(t2, t3) / std::max(1.0, handled)},
+          {"lost", tot.lost}, {"balanced", check_conservation(tot).ok}};
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  CLI::App app{"irqfabric-bench: cost of one interrupt against a bare SystemC event, and scale"};
+  bool json = false, quick = false;
+  std::string headline = "scenarios/msix-resize.yaml";
+  app.add_flag("--json", json, "one JSON object on stdout");
+  app.add_flag("--quick", quick, "smaller runs (CI smoke test)");
+  app.add_option("--headline", headline, "headline scenario file");
+  CLI11_PARSE(app, argc, argv);
+
+  const uint64_t pp = quick ? 200'000 : 5'000'000;
+  const double load_us = quick ? 200 : 5000;
+  nlohmann::json out;
+  out["e2e"]["iommu_on_trace_off"] = in_child([&] { return e2e(true, false, pp, load_us); });
+  out["e2e"]["iommu_on_trace_on"] = in_child([&] { return e2e(true, true, pp, load_us / 5); });
+  out["e2e"]["iommu_off_trace_off"] = in_child([&] { return e2e(false, false, pp, load_us); });
+  auto& main_run = out["e2e"]["iommu_on_trace_off"];
+  out["systemc_events_per_s"] = main_run.value("systemc_events_per_s", 0.0);
+  out["ratio_to_systemc_event"] = main_run.value("ratio", 0.0);
+
+  struct sc { unsigned cpus, devices, entries; };
+  std::vector<sc> scales = quick ? std::vector<sc>{{8, 1, 256}, {64, 2, 512}}
+                                 : std::vector<sc>{{8, 1, 1024}, {64, 8, 1024}, {256, 16, 2048}, {1024, 28, 2048}};
+  out["scale"] = nlohmann::json::array();
+  for (auto& s : scales) out["scale"].push_back(in_child([&] { return scale(s.cpus, s.devices, s.entries, quick ? 100 : 1000); }));
+
+  // The headline at about one million interrupts per variant.
+  out["headline"] = nlohmann::json::array();
+  try {
+    const double rate = 4.0, dur_us = quick ? 2000 : 250'000;
+    scenario sc0 = load_scenario(headline, {"workload.busy.rate_per_us=" + std::to_string(rate),
+                                            "sim.duration_us=" + std::to_string(dur_us)});
+    for (size_t i = 0; i < sc0.variants.size(); ++i) {
+      if (sc0.variants[i].name.find("legacy-") == 0) continue;
+      out["headline"].push_back(in_child([&] {
+        run_options o;
+        o.quiet = true;
+        auto t0 = clk::now();
+        auto v = simulate_variant(sc0, i, o);
+        return nlohmann::json{{"variant", sc0.variants[i].name}, {"wall_s", secs(t0, clk::now())},
+                              {"raised", v["ledger"]["raised"]}, {"lost", v["ledger"]["lost"]}};
+      }));
+    }
+  } catch (const std::exception& e) {
+    out["headline_error"] = e.what();
+  }
+
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  auto num = [](const nlohmann::json& j, const char* k) { return j.contains(k) ? j[k].get<double>() : 0.0; };
+  std::printf("| measurement | value |\n|---|---|\n");
+  std::printf("| bare SystemC event (1 ns ping-pong) | %.2f M events/s |\n", num(out, "systemc_events_per_s") / 1e6);
+  for (auto& [k, v] : out["e2e"].items())
+    std::printf("| end to end, %s | %.2f M handled/s, ratio %.3f%s |\n", k.c_str(), num(v, "handled_per_s") / 1e6,
+                num(v, "ratio"), v.contains("error") ? (" ERROR " + v["error"].get<std::string>()).c_str() : "");
+  std::printf("\n| CPUs | devices | IMS/dev | vectors | set-up s | bytes/vector | ns/interrupt |\n|---|---|---|---|---|---|---|\n");
+  for (auto& s : out["scale"])
+    std::printf("| %.0f | %.0f | %.0f | %.0f | %.3f | %.0f | %.0f |\n", num(s, "cpus"), num(s, "devices"),
+                num(s, "ims_entries"), num(s, "vectors"), num(s, "setup_s"), num(s, "bytes_per_vector"),
+                num(s, "ns_per_interrupt"));
+  std::printf("\n| headline variant | interrupts raised | wall s |\n|---|---|---|\n");
+  for (auto& h : out["headline"])
+    std::printf("| %s | %.0f | %.2f |\n", h.value("variant", std::string("?")).c_str(), num(h, "raised"), num(h, "wall_s"));
+  return 0;
+}
