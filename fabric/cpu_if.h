@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "fabric/ledger.h"
 
@@ -46,6 +47,10 @@ class cpu_port_if {
   virtual bool interrupt_flag() const = 0;
   /// True when the core is running (not in wait-for-SIPI / offline).
   virtual bool running() const = 0;
+  /// For a CPU going offline (Linux fixup_irqs): clears `vector`'s IRR bit and hands over the ledger
+  /// ids it carried, so the retrigger on the new target carries them (the dead CPU's APIC is reset
+  /// by the INIT of its next online, SDM §11.4.7.3, and would never deliver them).
+  virtual std::vector<event_id> take_irr_events(uint8_t vector) { (void)vector; return {}; }
 };
 
 /// Implemented by every IOAPIC; the APIC bus calls it for an EOI broadcast (SDM §11.8.5).

@@ -54,10 +54,18 @@ void sparse_memory::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_t
   delay += latency_;
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> sparse_memory::ranges() const {
+  std::vector<std::pair<uint64_t, uint64_t>> r{{0, std::min(size_, low_top)}};
+  if (size_ > low_top) r.emplace_back(high_base, size_ - low_top);
+  return r;
+}
+
 unsigned sparse_memory::transport_dbg(int, tlm::tlm_generic_payload& gp) {
   uint64_t a = gp.get_address();
   unsigned len = gp.get_data_length();
-  if (a >= size_ || a + len > size_) {
+  const uint64_t low = std::min(size_, low_top), high = size_ > low_top ? size_ - low_top : 0;
+  bool inside = a + len <= low || (a >= high_base && a + len <= high_base + high);
+  if (!inside) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return 0;
   }

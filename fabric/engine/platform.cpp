@@ -153,7 +153,8 @@ platform::platform(const yaml_doc& doc, uint64_t seed) {
   ir_mux = std::make_unique<interconnect>("ir_mux", ctx, mux_p);
   cpus = std::make_unique<lapic::cpu_complex>("cpus", ctx, section(lapic::cpu_complex::schema(), doc, plat, "cpus"));
 
-  host_bus->map(0, memory->size(), memory->socket, "dram", false);
+  for (auto& [base, size] : memory->ranges())
+    host_bus->map(base, size, memory->socket, base ? "dram-high" : "dram-low", false);
 
   param_values iop = section(iommu_section_schema(), doc, plat, "iommu");
   if (iop.b("enabled")) {
@@ -181,7 +182,10 @@ platform::platform(const yaml_doc& doc, uint64_t seed) {
   fw.ecam_base = host_bus->ecam_base();
   if (iommu) fw.iommu_base = host_map::iommu_base;
   fw.ioapic_base = host_map::ioapic_base;
-  for (auto& e : rc->functions()) fw.pci_functions.push_back(e.id);
+  for (auto& e : rc->functions()) {
+    fw.pci_functions.push_back(e.id);
+    fw.pci_names.push_back(e.fn->device_name());
+  }
   kernel = std::make_unique<os::kernel>("os", ctx, section(os::kernel::schema(), doc, plat, "os"), fw);
   kernel->mmio.bind(host_bus->in);
   for (unsigned i = 0; i < cpus->size(); ++i) cpus->core(i).set_os(kernel.get());

@@ -83,7 +83,7 @@ nlohmann::json simulate_variant(const scenario& sc, size_t vi, const run_options
     if (!std::isalnum(uint8_t(c)) && c != '-' && c != '_') c = '_';
   if (opt.trace) plat.ctx.trace.open((fs::path(opt.out_dir) / ("trace-" + safe + ".json")).string());
   plat.kernel->set_quantum(sc_core::sc_time(double(sim.i("quantum_ns")), sc_core::SC_NS));
-  plat.kernel->run_task("boot", [&plat] { plat.kernel->boot(); });
+  plat.kernel->boot();  // starts the boot thread; tasks wait for it
 
   // Run in slices so long runs can report progress.
   const int slices = 50;

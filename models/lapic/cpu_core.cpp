@@ -292,4 +292,6 @@ void cpu_core::sipi(uint8_t vector, std::span<const event_id> events, sc_time de
   kick(delay);
 }
 
+std::vector<event_id> cpu_core::take_irr_events(uint8_t vector) { return apic_.take_irr(vector); }
+
 }  // namespace irqf::lapic

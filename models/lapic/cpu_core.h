@@ -45,6 +45,7 @@ class cpu_core : public component, public cpu_port_if {
   void set_interrupt_flag(bool enabled) override;
   bool interrupt_flag() const override { return if_; }
   bool running() const override { return state_ == run_state::running; }
+  std::vector<event_id> take_irr_events(uint8_t vector) override;
 
   enum class run_state : uint8_t { running, wait_for_sipi };
   run_state state() const { return state_; }

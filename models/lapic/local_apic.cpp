@@ -134,6 +134,19 @@ std::vector<event_id> local_apic::irr_events(uint8_t v) const {
   return r;
 }
 
+std::vector<event_id> local_apic::take_irr(uint8_t v) {
+  std::vector<event_id> r;
+  if (!irr_.test(v)) return r;
+  irr_.clear(v);
+  size_t n = 0;
+  for (size_t i = 0; i < irr_events_.size(); ++i) {
+    if (irr_events_[i].first == v) r.push_back(irr_events_[i].second);
+    else irr_events_[n++] = irr_events_[i];
+  }
+  irr_events_.resize(n);
+  return r;
+}
+
 source_id local_apic::source(const char* kind, unsigned index) {
   for (const source_slot& s : sources_)
     if (s.index == index && std::strcmp(s.kind, kind) == 0) return s.id;

@@ -122,6 +122,8 @@ class local_apic : public component, public register_view {
   uint32_t esr_pending() const { return esr_pending_; }
   /// The ledger ids held by the IRR bit of `vector`, first arrival first (empty if none).
   std::vector<event_id> irr_events(uint8_t vector) const;
+  /// Clears `vector`'s IRR bit and returns the ids it carried (cpu_port_if::take_irr_events).
+  std::vector<event_id> take_irr(uint8_t vector);
   uint64_t tsc() const;
   struct counters {
     uint64_t accepted = 0, merged = 0, dropped = 0, eois = 0, eoi_broadcasts = 0, timer_fires = 0, ipis_sent = 0;

@@ -119,6 +119,10 @@ unsigned kernel::ncpus() const { return unsigned(fw_.cpus.size()); }
 
 void kernel::set_quantum(sc_time q) { quantum_ = q; }
 
+unsigned kernel::tasks_running() const { return tasks_active_; }
+
+unsigned kernel::allocated_vectors() const { return core_->vectors().matrix().total_allocated(); }
+
 void kernel::set_skip_iec_invalidation(bool skip) {
   skip_iec_ = skip;
   if (irhw_) irhw_->set_skip_iec_invalidation(skip);
@@ -184,11 +188,15 @@ void kernel::run_task(const std::string& nm, std::function<void()> fn) {
   for (char& ch : pname)
     if (ch == '.' || ch == ' ') ch = '_';
   sc_core::sc_spawn_options o;
+  ++tasks_active_;
   sc_core::sc_spawn(
       [this, fn = std::move(fn)]() {
         if (booting_ && !booted_) sc_core::wait(boot_done_);
+        task_lock_.lock();
         fn();
         sync_local();
+        task_lock_.unlock();
+        --tasks_active_;
       },
       pname.c_str(), &o);
 }

@@ -240,6 +240,10 @@ class kernel : public component, public os_entry_if {
   uint64_t next_dma_ = 0;
   unsigned task_cpu_ = 0;
   unsigned task_seq_ = 0;
+  unsigned tasks_active_ = 0;
+  /// Process-context tasks run one at a time (they stand for work under Linux's sleeping locks —
+  /// cpu_hotplug_lock, the irq descriptor and MSI mutexes, the QI lock — and share task_local_).
+  sc_core::sc_mutex task_lock_;
   unsigned irq_off_depth_ = 0;
   bool irq_off_saved_ = false;
   bool booted_ = false, booting_ = false, ir_enabled_ = false;

@@ -26,6 +26,11 @@ class kernel_core_hw : public core_hw {
   explicit kernel_core_hw(kernel& k) : k_(k) {}
   bool irr_pending(unsigned cpu, unsigned vector) override { return k_.lapic_irr(cpu, vector); }
   void send_ipi(unsigned cpu, unsigned vector) override { k_.send_ipi(k_.exec_cpu(), cpu, vector); }
+  void hand_over_irr(unsigned cpu, unsigned vector, unsigned virq) override {
+    auto ids = k_.fw_.cpus[cpu]->take_irr_events(uint8_t(vector));
+    irq_desc& d = k_.fdesc(virq);
+    d.held.insert(d.held.end(), ids.begin(), ids.end());
+  }
 
  private:
   kernel& k_;

@@ -367,6 +367,12 @@ int kernel::cpu_down(unsigned cpu) {
   cpu_port_if* c = fw_.cpus[cpu];
   const bool was_on = c->interrupt_flag();
   c->set_interrupt_flag(false);
+  // Which irq each of the dying CPU's vectors served, for the late IRR check below.
+  std::vector<std::pair<unsigned, unsigned>> served;  // (vector, virq)
+  for (unsigned v = 0x20; v < 0x100; ++v) {
+    int32_t e = core_->vectors().vector_irq(cpu, v);
+    if (e >= 0) served.emplace_back(v, unsigned(e));
+  }
   const unsigned saved = task_cpu_;
   task_cpu_ = cpu;
   int r = core_->cpu_down(cpu);
@@ -374,6 +380,21 @@ int kernel::cpu_down(unsigned cpu) {
   if (r) {
     c->set_interrupt_flag(was_on);
     return r;
+  }
+  // fixup_irqs (arch/x86/kernel/irq.c): after the migration it waits 1 ms (mdelay(1)) for
+  // interrupts already on their way to the old target, then retriggers every vector still pending
+  // in the dying CPU's IRR on the irq's new target; the retrigger carries the ids the IRR bit held.
+  if (in_thread()) {
+    spend(1e6);
+    sync_local();
+    for (auto [v, virq] : served) {
+      if (!core_->exists(virq) || !lapic_irr(cpu, v)) continue;
+      auto ids = c->take_irr_events(uint8_t(v));
+      irq_desc& d = fdesc(virq);
+      d.held.insert(d.held.end(), ids.begin(), ids.end());
+      const apic_chip_data& a = core_->vectors().chip_data(virq);
+      if (core_->online().test(a.cpu)) send_ipi(exec_cpu(), a.cpu, a.cfg_vector);
+    }
   }
   cleanup_due_[cpu] = 0;
   arm_all_cleanups();

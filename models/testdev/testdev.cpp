@@ -58,8 +58,8 @@ const component_schema& testdev::schema() {
       "scriptable PCIe endpoint: MSI, MSI-X, a device-specific message table, raw writes, DMA, INTx",
       {param_spec::integer("device_id", "", 0x0005, 0, 0xFFFF, "PCI Device ID (vendor 1b36; QEMU pci-testdev is 1b36:0005)"),
        param_spec::integer("msi_vectors", "vectors", 4, 1, 32, "MSI vectors requested (MMC), a power of two"),
-       param_spec::integer("msix_vectors", "entries", 8, 1, 128, "MSI-X table size (table at BAR0+0, PBA at +0x800)"),
-       param_spec::integer("dmt_entries", "entries", 8, 0, 256, "device-specific message table entries (BAR0+0x1000)"),
+       param_spec::integer("msix_vectors", "entries", 8, 1, 2048, "MSI-X table size (table at BAR0+0, PBA at +0x8000)"),
+       param_spec::integer("dmt_entries", "entries", 8, 0, 2048, "device-specific message table entries (BAR0+0x10000)"),
        pcie::msix_disabled_policy_param(),
        param_spec::choice("dmt_masked_policy", "latch", {"latch", "drop"},
                           "event on a masked DMT entry: latch in Pending (as DSA IMS, DSA spec §9.2) or drop")}};

@@ -4,9 +4,9 @@
 // actions raise "event on vector i" of any store, send a raw upstream write with any address, data
 // and requester ID (forged-interrupt and fault tests), DMA-write memory, and assert/deassert INTx.
 //
-// BAR0 (16 KiB, 64-bit): 0x0000 MSI-X table, 0x0800 MSI-X PBA, 0x1000 DMT (16-byte entries),
-// 0x2000 INTX (bit 0: the INTx condition; write 0 to acknowledge/deassert, 1 to assert),
-// 0x2008 TRIGGER (write kind[17:16] (0 msi, 1 msix, 2 dmt) | index[15:0]: raise an event, as a
+// BAR0 (128 KiB, 64-bit): 0x0000 MSI-X table (up to 2048 entries), 0x8000 MSI-X PBA,
+// 0x9000 INTX (bit 0: the INTx condition; write 0 to acknowledge/deassert, 1 to assert),
+// 0x10000 DMT (16-byte entries, up to 2048), 0x9008 TRIGGER (write kind[17:16] (0 msi, 1 msix, 2 dmt) | index[15:0]: raise an event, as a
 // driver-visible self-test doorbell).
 // Ledger sources: "<name>/msi/i", "<name>/msix/i", "<name>/ims/i" (the DMT), "<name>/raw/0".
 #include <memory>
@@ -24,8 +24,8 @@ enum class store_kind : uint8_t { msi, msix, dmt };
 /// "msi", "msix", "dmt" (also "ims"); nullopt otherwise.
 std::optional<store_kind> store_kind_from(std::string_view s);
 
-inline constexpr uint64_t BAR0_SIZE = 0x4000, MSIX_TABLE = 0x0000, MSIX_PBA = 0x0800, DMT_BASE = 0x1000,
-                          REG_INTX = 0x2000, REG_TRIGGER = 0x2008;
+inline constexpr uint64_t BAR0_SIZE = 0x20000, MSIX_TABLE = 0x0000, MSIX_PBA = 0x8000,
+                          DMT_BASE = 0x10000, REG_INTX = 0x9000, REG_TRIGGER = 0x9008;
 inline constexpr bitfield TRIGGER_INDEX{0, 16};
 inline constexpr bitfield TRIGGER_KIND{16, 2};
 inline constexpr bitfield INTX_LEVEL{0, 1};

@@ -51,8 +51,8 @@ struct drv_bench : sc_core::sc_module {
 
   /// `dsa_p`: DSA parameters (defaults: 8 WQs, 9 MSI-X entries, msix_disabled_policy drop).
   drv_bench(const param_values& dsa_p, const param_values& kernel_p = param_values(kernel::schema()),
-            unsigned ncpus = 2)
-      : sc_core::sc_module("bench"),
+            unsigned ncpus = 2, sc_core::sc_module_name nm = "bench")
+      : sc_core::sc_module(nm),
         mem("memory", ctx, mem_params()),
         host_bus("host_bus", ctx, param_values(interconnect::schema())),
         ir_mux("ir_mux", ctx, param_values(interconnect::schema())),

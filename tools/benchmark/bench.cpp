@@ -99,7 +99,7 @@ nlohmann::json e2e(bool iommu, bool trace, uint64_t pp_events, double load_us) {
     gens.push_back(std::make_unique<traffic_gen>(w.name.c_str(), plat.ctx, plat, rs, w));
   bench::pingpong pp("pingpong", sc_core::sc_time(pp_start_us, sc_core::SC_US), pp_events);
   if (trace) plat.ctx.trace.open("/tmp/irqf-bench-trace.json");
-  plat.kernel->run_task("boot", [&plat] { plat.kernel->boot(); });
+  plat.kernel->boot();
   sc_core::sc_start(sc_core::sc_time(pp_start_us, sc_core::SC_US));
   auto t0 = clk::now();
   sc_core::sc_start(sc_core::sc_time(load_start_us - pp_start_us, sc_core::SC_US));
@@ -153,7 +153,7 @@ nlohmann::json scale(unsigned cpus, unsigned devices, unsigned entries, double l
   platform plat(d, 1);
   run_state rs;
   timeline_runner tl("timeline", plat.ctx, plat, rs, parse_timeline(d, d.root["timeline"]));
-  plat.kernel->run_task("boot", [&plat] { plat.kernel->boot(); });
+  plat.kernel->boot();
   // Set-up: elaboration, boot and every allocation (run until the kernel has no task left).
   double t_sim_us = 0;
   do {

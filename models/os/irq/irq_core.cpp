@@ -269,7 +269,10 @@ int irq_core::cpu_down(unsigned cpu) {
       }
       aff = online_;  // affinity broken
     }
-    if (hw_ && hw_->irr_pending(cpu, oldvec)) irr.emplace_back(virq, oldvec);
+    if (hw_ && hw_->irr_pending(cpu, oldvec)) {
+      irr.emplace_back(virq, oldvec);
+      hw_->hand_over_irr(cpu, oldvec, virq);
+    }
     cpumask keep = d.affinity;
     chip_set_affinity(virq, aff & online_, false);
     d.affinity = keep == aff ? keep : aff;

@@ -37,6 +37,9 @@ class core_hw {
   virtual bool irr_pending(unsigned cpu, unsigned vector) = 0;
   /// apic_retrigger_irq: a self/other IPI with `vector` to `cpu`.
   virtual void send_ipi(unsigned cpu, unsigned vector) = 0;
+  /// fixup_irqs on a dying CPU: `virq`'s old `vector` is pending in `cpu`'s IRR; the retrigger that
+  /// follows carries whatever it held (default: nothing to hand over).
+  virtual void hand_over_irr(unsigned cpu, unsigned vector, unsigned virq) { (void)cpu, (void)vector, (void)virq; }
 };
 
 /// The kernel's choice for non-remapped MSI affinity moves (linux-stack.md §3 caveat).
