@@ -333,10 +333,19 @@ bool pcie_function::bar_write_block(int bar, uint64_t off, const uint8_t* src, u
 // ---------------------------------------------------------------- upstream
 
 void pcie_function::send_posted(tlm::tlm_generic_payload& gp) {
+  // Posted writes are pipelined: each occupies the link for its size / bandwidth, then takes its
+  // path latency (memory, remapping...). PCIe ordering (§2.4.1): a posted write never becomes
+  // visible before an earlier one, so an interrupt message starts no earlier than the moment the
+  // function's last DMA write became visible — the completion record is in memory before its MSI.
   const sc_core::sc_time now = sc_core::sc_time_stamp();
-  sc_core::sc_time delay = posted_done_ > now ? posted_done_ - now : sc_core::SC_ZERO_TIME;
+  const sc_core::sc_time start = std::max(now, link_free_);
+  link_free_ = start + sc_core::sc_time(double(gp.get_data_length()) / cfg_.link_bytes_per_ns, sc_core::SC_NS);
+  sc_core::sc_time delay = start - now;
+  const requester_ext* x = gp.get_extension<requester_ext>();
+  const bool is_msg = in_msi_window(gp.get_address()) || (x && !x->events.empty());
+  if (is_msg && posted_done_ > now + delay) delay = posted_done_ - now;
   upstream->b_transport(gp, delay);
-  posted_done_ = now + delay;
+  posted_done_ = std::max(posted_done_, now + delay);
   if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
     log->debug("upstream write to {:#x} answered {}", gp.get_address(), gp.get_response_string());
 }

@@ -76,6 +76,9 @@ struct function_config {
   std::optional<msix_config> msix; ///< MSI-X capability when set (table/PBA in one of `bars`)
   /// Ledger/trace device name ("dsa0", "testdev0"); empty = the module's basename.
   std::string device_name;
+  /// Upstream link bandwidth for posted writes, bytes per ns: PCIe Gen4 x16 carries 31.5 GB/s raw,
+  /// about 25 GB/s of write payload after TLP overhead (PCIe Base §4.2; 128b/130b encoding).
+  double link_bytes_per_ns = 25.0;
 };
 
 /// A PCIe function. Construct during elaboration; the root complex assigns its BDF at enumeration
@@ -198,7 +201,8 @@ class pcie_function : public component, public message_sender, public register_v
   std::unique_ptr<msix_capability> msix_;
   sc_core::sc_vector<tlm_utils::simple_target_socket_tagged<pcie_function>> bar_sockets_;
   upstream_write uw_;
-  sc_core::sc_time posted_done_ = sc_core::SC_ZERO_TIME;  // annotated completion of the last posted write
+  sc_core::sc_time posted_done_ = sc_core::SC_ZERO_TIME;  // when the last posted write became visible
+  sc_core::sc_time link_free_ = sc_core::SC_ZERO_TIME;    // when the link can start the next TLP
   intx_node* intx_parent_ = nullptr;
   bool intx_cond_ = false;
   bool intx_sent_ = false;

@@ -139,3 +139,35 @@ TEST_CASE("idxd: handle revocation is recovered by new handles and resubmission"
   CHECK(t.lost == s.resubmitted);
   CHECK(t.pending == 0);
 }
+
+TEST_CASE("idxd: disable_wq drains the WQ, frees its irq and stops submissions",
+          "[drivers][idxd]") {
+  drv_bench b(test::dsa_params());
+  idxd_driver::config c;
+  idxd_driver drv(*b.k, b.dsa_bdf(), b.dsa, c);
+  unsigned virq_before = 0, virq_after = 1;
+  bool accepted_after = true;
+  b.boot_then([&] {
+    drv.probe();
+    drv.enable_wq(0);
+    virq_before = drv.wq_virq(0);
+    for (unsigned i = 0; i < 10; ++i) drv.submit(0, kBytes);  // a burst, then disable at once
+    drv.disable_wq(0);
+    virq_after = drv.wq_virq(0);
+    accepted_after = drv.submit(0, kBytes);
+  });
+  sc_core::sc_start(ns(2e6));
+  CHECK(virq_before != 0);
+  CHECK(virq_after == 0);
+  CHECK_FALSE(accepted_after);
+  CHECK(idxd::wqcfg::WQ_STATE.get(b.dsa.reg("WQCFG[0].STATE")) == idxd::wqcfg::STATE_DISABLED);
+  const dsa_driver_stats s = drv.finish();
+  CHECK(s.submitted == 10);
+  CHECK(s.rejected == 1);
+  CHECK(s.completions == 10);
+  CHECK(s.stranded == 0);  // DISABLE_WQ waited for the drain; the flush reaped the rest
+  CHECK(s.reaped_on_time + s.delayed == 10);
+  const ledger_totals t = b.ctx.led.totals();
+  CHECK(check_conservation(t).ok);
+  CHECK(t.raised == 10);
+}
