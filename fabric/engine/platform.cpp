@@ -68,6 +68,7 @@ const component_schema* kind_schema(const std::string& t) {
 }
 
 const std::vector<std::string> device_skip = {"name", "type", "at", "slot"};
+}  // namespace
 
 const component_schema& iommu_section_schema() {
   static const component_schema s = [] {
@@ -78,6 +79,8 @@ const component_schema& iommu_section_schema() {
   }();
   return s;
 }
+
+namespace {
 
 param_values section(const component_schema& s, const yaml_doc& doc, const YAML::Node& plat,
                      const char* key, std::vector<std::string> skip = {}) {

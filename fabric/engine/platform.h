@@ -38,6 +38,8 @@ struct host_map {
 const component_schema& platform_schema();
 const component_schema& pcie_topology_schema();
 const component_schema& device_entry_schema();
+/// platform.iommu: `enabled` plus every VT-d unit parameter.
+const component_schema& iommu_section_schema();
 /// Device kinds by `type:` name and their schemas.
 std::vector<std::pair<std::string, const component_schema*>> device_kinds();
 /// Validates `platform:` strictly (throws input_error); used by validate_scenario_body too.

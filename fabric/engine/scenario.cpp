@@ -13,8 +13,9 @@ const component_schema& sim_schema() {
       "how long and how finely to simulate",
       {param_spec::real("duration_us", "us", 1000, 0.001, 1e9, "simulated time to run"),
        param_spec::integer("quantum_ns", "ns", 0, 0, 1'000'000,
-                           "temporal-decoupling quantum for software (0: every access synchronises); "
-                           "results must not depend on it")}};
+                           "temporal-decoupling quantum of OS tasks: 0 (default) synchronises after "
+                           "every access; a larger value lets software run ahead of hardware, which "
+                           "narrows race windows and so changes results (speed experiments only)")}};
   return s;
 }
 

@@ -32,7 +32,8 @@ void validate_scenario_body(const yaml_doc& d) {
   validate_platform(d, d.root["platform"]);
   // Device names referenced by workload items must exist.
   std::set<std::string> names;
-  const YAML::Node devs = d.root["platform"]["devices"];
+  const YAML::Node plat = d.root["platform"];
+  const YAML::Node devs = plat && plat.IsMap() ? plat["devices"] : YAML::Node();
   if (devs && devs.IsSequence())
     for (size_t i = 0; i < devs.size(); ++i) names.insert(devs[i]["name"].Scalar());
   for (auto& w : parse_workload(d, d.root["workload"]))
@@ -48,7 +49,7 @@ void validate_scenario_body(const yaml_doc& d) {
 std::vector<const component_schema*> all_schemas() {
   std::vector<const component_schema*> v{&scenario_schema(), &sim_schema(), &platform_schema(),
                                          &lapic::cpu_complex::schema(), &sparse_memory::schema(),
-                                         &interconnect::schema(), &iommu::vtd_unit::schema(),
+                                         &interconnect::schema(), &iommu_section_schema(),
                                          &ioapic::ioapic::schema(), &pcie_topology_schema(),
                                          &os::kernel::schema(), &device_entry_schema()};
   for (auto& [n, s] : device_kinds()) v.push_back(s);

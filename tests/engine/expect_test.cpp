@@ -44,7 +44,7 @@ TEST_CASE("conditions compare numbers, booleans and lists") {
 
 TEST_CASE("malformed expectations are input errors with a location") {
   CHECK_THROWS_WITH(parse("expect:\n  - {that: a.b, is: 'about 3'}\n"),
-                    Catch::StartsWith("e.yaml:2:22: key 'is'"));
+                    Catch::StartsWith("e.yaml:2:21: key 'is'"));
   CHECK_THROWS_WITH(parse("expect:\n  - {tht: a.b, is: 1}\n"), Catch::Contains("unknown key in expectation"));
   CHECK_THROWS_AS(parse("expect:\n  - {is: 1}\n"), input_error);
 }

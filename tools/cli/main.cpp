@@ -6,6 +6,7 @@
 // Exit codes: 0 ok; 1 an expectation failed; 2 bad input (file:line:column and key); 3 simulator
 // failure (unbalanced ledger, crashed variant).
 #include <CLI/CLI.hpp>
+#include <yaml-cpp/yaml.h>
 #include <systemc>
 
 #include <cstdio>
@@ -113,6 +114,10 @@ int sc_main(int argc, char* argv[]) {
     if (*sweep) return run_sweep(file, params, jobs, out, emit, argv[0]);
   } catch (const input_error& e) {
     std::cerr << "irqfabric: " << e.what() << "\n";
+    return 2;
+  } catch (const YAML::Exception& e) {
+    std::cerr << "irqfabric: " << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1
+              << ": malformed scenario: " << e.msg << "\n";
     return 2;
   } catch (const elaboration_error& e) {
     std::cerr << "irqfabric: platform: " << e.what() << "\n";
