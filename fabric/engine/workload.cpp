@@ -125,54 +125,79 @@ traffic_gen::traffic_gen(sc_core::sc_module_name nm, sim_context& c, platform& p
   if (!ok)
     throw input_error(w_.where + ": key 'target': '" + w_.target + "' does not apply to a " + type +
                       " device (dsa: wq, nic: queue, testdev: msix|msi|dmt)");
+  proc_ = w_.process == "periodic" ? proc::periodic : w_.process == "onoff" ? proc::onoff
+        : w_.process == "replay" ? proc::replay : proc::poisson;
+  period_ns_ = w_.p.r("period_ns");
+  on_ns_ = w_.p.r("on_us") * 1000.0;
+  cycle_ns_ = (w_.p.r("on_us") + w_.p.r("off_us")) * 1000.0;
+  bytes_ = uint32_t(w_.p.i("size_bytes"));
+  limit_ = uint64_t(w_.p.i("count"));
+  if (w_.target == "wq") {
+    tgt_ = tgt::wq;
+  } else if (w_.target == "queue") {
+    tgt_ = tgt::nic_queue;
+#ifdef IRQF_HAVE_NIC
+    dev_ = dynamic_cast<idxd::nic_device*>(fn);
+#endif
+  } else {
+    tgt_ = tgt::testdev_store;
+    dev_ = dynamic_cast<testdev::testdev*>(fn);
+    store_ = int(*testdev::store_kind_from(w_.target));
+  }
   SC_METHOD(arrive);
   sensitive << ev_;
   dont_initialize();
   double first = start_ns_;
-  if (w_.process == "replay") first = w_.replay.empty() ? -1 : std::max(start_ns_, w_.replay[0].first);
-  else if (w_.process != "periodic") first = start_ns_ + next_gap_ns();
+  if (proc_ == proc::replay) first = w_.replay.empty() ? -1 : std::max(start_ns_, w_.replay[0].first);
+  else if (proc_ != proc::periodic) first = start_ns_ + next_gap_ns();
   if (first >= 0 && first <= stop_ns_) ev_.notify(sc_core::sc_time(first, sc_core::SC_NS));
 }
 
+void traffic_gen::start_in(double delay_ns) {
+  start_ns_ = double(now_ps()) / 1000.0 + delay_ns;
+  stop_ns_ = std::max(stop_ns_, start_ns_);
+  ev_.cancel();
+  ev_.notify(sc_core::sc_time(delay_ns, sc_core::SC_NS));
+}
+
 double traffic_gen::next_gap_ns() {
-  if (w_.process == "periodic") return w_.p.r("period_ns");
+  if (proc_ == proc::periodic) return period_ns_;
   double gap = exp_(rng);
-  if (w_.process == "onoff") {
+  if (proc_ == proc::onoff) {
     // Bursts of on_us every on_us+off_us, Poisson inside a burst.
-    double period = (w_.p.r("on_us") + w_.p.r("off_us")) * 1000.0, on = w_.p.r("on_us") * 1000.0;
     double now = double(now_ps()) / 1000.0, t = now + gap;
-    double phase = std::fmod(t - start_ns_, period);
-    if (phase >= on) t += period - phase;
+    double phase = std::fmod(t - start_ns_, cycle_ns_);
+    if (phase >= on_ns_) t += cycle_ns_ - phase;
     return t - now;
   }
   return gap;
 }
 
 void traffic_gen::arrive() {
-  unsigned q;
-  if (w_.process == "replay") q = w_.replay[replay_i_].second;
-  else q = w_.queues[rr_++ % w_.queues.size()];
+  unsigned q = proc_ == proc::replay ? w_.replay[replay_i_].second : w_.queues[rr_++ % w_.queues.size()];
   ++n_;
-  auto* fn = plat_.find_device(w_.device);
-  if (w_.target == "wq") {
-    if (!rs_.submit(w_.device, q, uint32_t(w_.p.i("size_bytes")))) ++rs_.submit_rejected;
-  } else if (w_.target == "queue") {
+  switch (tgt_) {
+    case tgt::wq:
+      if (!rs_.submit(w_.device, q, bytes_)) ++rs_.submit_rejected;
+      break;
+    case tgt::nic_queue:
 #ifdef IRQF_HAVE_NIC
-    if (auto* nic = dynamic_cast<idxd::nic_device*>(fn)) nic->rx(q);
+      static_cast<idxd::nic_device*>(dev_)->rx(q);
 #endif
-  } else if (auto* td = dynamic_cast<testdev::testdev*>(fn)) {
-    td->raise(w_.target, q);
+      break;
+    case tgt::testdev_store:
+      static_cast<testdev::testdev*>(dev_)->raise(testdev::store_kind(store_), q);
+      break;
   }
-  int64_t limit = w_.p.i("count");
-  if (limit && int64_t(n_) >= limit) return;
+  if (limit_ && n_ >= limit_) return;
   double now = double(now_ps()) / 1000.0, next;
-  if (w_.process == "replay") {
+  if (proc_ == proc::replay) {
     if (++replay_i_ >= w_.replay.size()) return;
     next = std::max(w_.replay[replay_i_].first - now, 0.0);
   } else {
     next = next_gap_ns();
   }
-  if (now + next <= stop_ns_) ev_.notify(sc_core::sc_time(next, sc_core::SC_NS));
+  if (now + next <= stop_ns_) ev_.notify(sc_core::sc_time::from_value(uint64_t(next * 1000.0 + 0.5)));
 }
 
 }  // namespace irqf

@@ -34,13 +34,26 @@ class traffic_gen : public component {
  public:
   traffic_gen(sc_core::sc_module_name nm, sim_context& ctx, platform& plat, run_state& rs, workload_item w);
   uint64_t generated() const { return n_; }
+  /// (Re)arms the generator to start `delay_ns` from now (benchmarks park generators at
+  /// elaboration and start them once set-up is over).
+  void start_in(double delay_ns);
 
  private:
   void arrive();
   double next_gap_ns();
+  enum class proc : uint8_t { periodic, poisson, onoff, replay };
+  enum class tgt : uint8_t { wq, nic_queue, testdev_store };
   platform& plat_;
   run_state& rs_;
   workload_item w_;
+  // Resolved once (the arrival path does no lookups): process, target, device, parameters.
+  proc proc_ = proc::poisson;
+  tgt tgt_ = tgt::wq;
+  void* dev_ = nullptr;
+  int store_ = 0;
+  double period_ns_ = 0, on_ns_ = 0, cycle_ns_ = 0;
+  uint32_t bytes_ = 0;
+  uint64_t limit_ = 0;
   sc_core::sc_event ev_;
   uint64_t n_ = 0;
   size_t rr_ = 0, replay_i_ = 0;

@@ -14,19 +14,39 @@ iec_policy iec_policy_from(std::string_view s) {
 interrupt_entry_cache::interrupt_entry_cache(unsigned entries, iec_policy policy, std::mt19937_64& rng)
     : slots_(entries), where_(65536, 0), policy_(policy), rng_(rng) {}
 
+void interrupt_entry_cache::unlink(uint32_t i) {
+  slot& s = slots_[i];
+  (s.prev == nil ? head_ : slots_[s.prev].next) = s.next;
+  (s.next == nil ? tail_ : slots_[s.next].prev) = s.prev;
+  s.prev = s.next = nil;
+}
+
+void interrupt_entry_cache::push_front(uint32_t i) {
+  slot& s = slots_[i];
+  s.prev = nil;
+  s.next = head_;
+  (head_ == nil ? tail_ : slots_[head_].prev) = i;
+  head_ = i;
+}
+
 const irte* interrupt_entry_cache::lookup(uint16_t index) {
   uint32_t w = where_[index];
   if (!w) return nullptr;
-  slot& s = slots_[w - 1];
-  if (policy_ == iec_policy::lru) s.stamp = ++tick_;
-  return &s.e;
+  if (policy_ == iec_policy::lru && head_ != w - 1) {  // a hit makes the entry most recent
+    unlink(w - 1);
+    push_front(w - 1);
+  }
+  return &slots_[w - 1].e;
 }
 
 bool interrupt_entry_cache::insert(uint16_t index, const irte& e) {
   if (slots_.empty()) return false;
   if (uint32_t w = where_[index]) {  // refresh in place
     slots_[w - 1].e = e;
-    slots_[w - 1].stamp = ++tick_;
+    if (policy_ == iec_policy::lru) {
+      unlink(w - 1);
+      push_front(w - 1);
+    }
     return false;
   }
   unsigned victim = 0;
@@ -37,17 +57,16 @@ bool interrupt_entry_cache::insert(uint16_t index, const irte& e) {
     evicted = true;
     if (policy_ == iec_policy::random) {
       victim = unsigned(std::uniform_int_distribution<size_t>(0, slots_.size() - 1)(rng_));
-    } else {  // lru and fifo both evict the smallest stamp (last use vs insertion)
-      for (unsigned i = 1; i < slots_.size(); ++i)
-        if (slots_[i].stamp < slots_[victim].stamp) victim = i;
+    } else {  // lru: least recently used; fifo: oldest insertion — both the list's tail
+      victim = tail_;
     }
     drop(victim);
   }
   slot& s = slots_[victim];
   s.e = e;
   s.index = index;
-  s.stamp = ++tick_;
   s.valid = true;
+  push_front(victim);
   where_[index] = victim + 1;
   ++used_;
   return evicted;
@@ -58,6 +77,7 @@ void interrupt_entry_cache::drop(unsigned i) {
   if (!s.valid) return;
   where_[s.index] = 0;
   s.valid = false;
+  unlink(i);
   --used_;
 }
 

@@ -39,16 +39,19 @@ class interrupt_entry_cache {
  private:
   struct slot {
     irte e;
-    uint64_t stamp = 0;  // LRU: last use; FIFO: insertion
+    uint32_t prev = nil, next = nil;  // recency list: head = most recently used (LRU) / inserted (FIFO)
     uint16_t index = 0;
     bool valid = false;
   };
+  static constexpr uint32_t nil = ~0u;
   void drop(unsigned s);
+  void unlink(uint32_t i);
+  void push_front(uint32_t i);
+  uint32_t head_ = nil, tail_ = nil;  // O(1) victim choice: the tail
   std::vector<slot> slots_;
   std::vector<uint32_t> where_;  // index -> slot + 1, 0 = absent (65,536 entries)
   iec_policy policy_;
   std::mt19937_64& rng_;
-  uint64_t tick_ = 0;
   unsigned used_ = 0;
 };
 

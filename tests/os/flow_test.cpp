@@ -59,7 +59,7 @@ TEST_CASE("handle_edge_irq: kstat, ack before the handler", "[os][flow]") {
   CHECK(d.inprogress_until_ps == 1500);
 }
 
-TEST_CASE("lazy disable: the first edge masks and stays PENDING; enable resends once", "[os][flow]") {
+TEST_CASE("lazy disable: the first edge masks and stays PENDING - enable resends once", "[os][flow]") {
   fake_env env;
   irq_desc d = started();
   irq_disable_lazy(d);
@@ -108,7 +108,7 @@ TEST_CASE("edge during a handler on another CPU: one re-run, unmasked first", "[
   CHECK(d.kstat == 1);
 }
 
-TEST_CASE("fasteoi: disabled level irq masks and EOIs; level irqs are never resent", "[os][flow]") {
+TEST_CASE("fasteoi: disabled level irq masks and EOIs - level irqs are never resent", "[os][flow]") {
   fake_env env;
   irq_desc d = started();
   d.flow = flow_kind::fasteoi;

@@ -61,6 +61,21 @@ def failexpect(exe, scen, out):
     assert "off by" in r.stderr, r.stderr
 
 
+def golden(exe, scenarios, goldens, out):
+    """Every shipped scenario's ledgers equal the recorded ones (optimisations must not change
+    results; after an intended behaviour change, regenerate with tools/update-golden)."""
+    for g in sorted(glob.glob(goldens + "/*.json")):
+        name = os.path.basename(g)[:-5]
+        r = run([exe, "run", os.path.join(scenarios, name + ".yaml"), "--quiet", "--out", out + "/" + name])
+        assert r.returncode == 0, name + ": " + r.stderr
+        rep = json.load(open(out + "/" + name + "/report.json"))
+        want = json.load(open(g))
+        for v in rep["variants"]:
+            got = {k: v["ledger"][k] for k in want[v["name"]]}
+            assert got == want[v["name"]], "%s/%s: ledger %s, recorded %s" % (name, v["name"], got, want[v["name"]])
+    assert glob.glob(goldens + "/*.json"), "no golden ledgers"
+
+
 def describe(exe):
     r = run([exe, "describe"])
     assert r.returncode == 0, r.stderr

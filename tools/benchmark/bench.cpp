@@ -148,11 +148,14 @@ nlohmann::json scale(unsigned cpus, unsigned devices, unsigned entries, double l
   for (unsigned i = 0; i < devices; ++i)
     s += "  - {name: l" + std::to_string(i) + ", device: td" + std::to_string(i) + ", target: dmt, queues: \"0-" +
          std::to_string(entries - 1) + "\", process: periodic, period_ns: " + std::to_string(100.0 * devices) +
-         ", start_us: 1e8}\n";
+         ", start_us: 1e9}\n";
   yaml_doc d = yaml_doc::load_string(s, "bench-scale");
   platform plat(d, 1);
   run_state rs;
   timeline_runner tl("timeline", plat.ctx, plat, rs, parse_timeline(d, d.root["timeline"]));
+  std::vector<std::unique_ptr<traffic_gen>> gens;  // parked until set-up is over
+  for (auto& w : parse_workload(d, d.root["workload"]))
+    gens.push_back(std::make_unique<traffic_gen>(w.name.c_str(), plat.ctx, plat, rs, w));
   plat.kernel->boot();
   // Set-up: elaboration, boot and every allocation (run until the kernel has no task left).
   double t_sim_us = 0;
@@ -163,13 +166,7 @@ nlohmann::json scale(unsigned cpus, unsigned devices, unsigned entries, double l
   auto t1 = clk::now();
   const double rss1 = rss_bytes();
   double vectors = double(plat.kernel->allocated_vectors());
-  // Load: restart the generators now (they were parked at start_us 1e8).
-  std::vector<std::unique_ptr<traffic_gen>> gens;
-  for (auto w : parse_workload(d, d.root["workload"])) {
-    w.p.set("start_us", t_sim_us);
-    gens.push_back(std::make_unique<traffic_gen>(("g" + w.name).c_str(), plat.ctx, plat, rs, w));
-  }
-  (void)gens;
+  for (auto& g : gens) g->start_in(1);
   uint64_t h0 = plat.ctx.led.totals().handled;
   auto t2 = clk::now();
   sc_core::sc_start(sc_core::sc_time(load_us, sc_core::SC_US));
