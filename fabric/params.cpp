@@ -55,6 +55,7 @@ std::string param_spec::type_text() const {
 
 namespace {
 std::string num_text(double v) {
+  if (v >= 9.2e18) return "2^63-1";
   if (std::floor(v) == v && std::fabs(v) < 9.2e18) return std::to_string(int64_t(v));
   std::ostringstream o;
   o << v;

@@ -169,9 +169,24 @@ std::string summary_table(const nlohmann::json& r) {
                   (unsigned long long)l["spurious"].get<uint64_t>(), causes.empty() ? "-" : causes.c_str());
     o << line;
   }
-  for (auto& v : r["variants"]) {
-    if (!v.contains("extra_table")) continue;
-    o << v["extra_table"].get<std::string>();
+  // Driver-visible damage and resize windows, when the scenario has DSA drivers.
+  bool any_dsa = false;
+  for (auto& v : r["variants"]) any_dsa |= v.contains("dsa") && !v["dsa"].empty();
+  if (any_dsa) {
+    std::snprintf(line, sizeof line, "\n%-18s %8s %12s %12s %14s %9s %9s\n", "variant", "resizes",
+                  "mean us", "max us", "lost in them", "delayed", "stranded");
+    o << line;
+    for (auto& v : r["variants"]) {
+      if (!v.contains("resize")) continue;
+      uint64_t in = 0;
+      for (auto& w : v["resize"]["windows"]) in += w["ledger"]["lost"].get<uint64_t>();
+      std::snprintf(line, sizeof line, "%-18s %8llu %12.1f %12.1f %14llu %9llu %9llu\n",
+                    v["name"].get<std::string>().c_str(), (unsigned long long)v["resize"]["count"].get<uint64_t>(),
+                    v["resize"]["mean_ns"].get<double>() / 1000.0, v["resize"]["max_ns"].get<double>() / 1000.0,
+                    (unsigned long long)in, (unsigned long long)v["completions"]["delayed"].get<uint64_t>(),
+                    (unsigned long long)v["completions"]["stranded"].get<uint64_t>());
+      o << line;
+    }
   }
   size_t pass = 0, total = 0;
   for (auto& v : r["variants"])
