@@ -69,7 +69,10 @@ const component_schema& testdev::schema() {
 testdev::testdev(sc_core::sc_module_name nm, sim_context& c, const param_values& p)
     : pcie_function(nm, c, make_config(p)) {
   const unsigned n = unsigned(p.i("dmt_entries"));
-  if (n) dmt_ = std::make_unique<dmt_store>(*this, n, p.s("dmt_masked_policy") == "drop");
+  if (n)
+    dmt_ = std::make_unique<pcie::ims_table>(ctx, *this, device_name(), n,
+                                             pcie::ims_masked_policy_from(p.s("dmt_masked_policy")),
+                                             track(), /*pending_visible=*/true, /*pasid_prefix=*/true);
   raw_src_ = ctx.led.add_source(device_name() + "/raw/0");
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // A scriptable PCIe test endpoint (in the spirit of QEMU's pci-testdev, 1b36:0005): a function with
-// MSI, MSI-X and a small device-specific message table (models/testdev/dmt.h), whose scenario
+// MSI, MSI-X and a device-specific message table (DMT: the shared IMS store of
+// models/pcie/ims_table.h, with its pending bit visible as read-only Control bit 1), whose scenario
 // actions raise "event on vector i" of any store, send a raw upstream write with any address, data
 // and requester ID (forged-interrupt and fault tests), DMA-write memory, and assert/deassert INTx.
 //
@@ -16,7 +17,7 @@
 
 #include "fabric/params.h"
 #include "models/pcie/function.h"
-#include "models/testdev/dmt.h"
+#include "models/pcie/ims_table.h"
 
 namespace irqf::testdev {
 
@@ -53,7 +54,7 @@ class testdev : public pcie::pcie_function {
   void intx(bool asserted) { raise_intx(asserted); }
 
   message_store* store(store_kind k);
-  dmt_store* dmt() { return dmt_.get(); }
+  pcie::ims_table* dmt() { return dmt_.get(); }
 
  protected:
   uint64_t bar_read(int bar, uint64_t off, unsigned len) override;
@@ -63,7 +64,7 @@ class testdev : public pcie::pcie_function {
   bool device_register_write(std::string_view name, uint64_t value) override;
 
  private:
-  std::unique_ptr<dmt_store> dmt_;
+  std::unique_ptr<pcie::ims_table> dmt_;
   source_id raw_src_;
 };
 

@@ -98,7 +98,8 @@ TEST_CASE("DMT masked latch, unmask sends with PASID, drop policy loses ims_mask
   CHECK(check_conservation(t).ok);
 
   // policy drop (dmt_masked_policy=drop): a second store on the same function, masked at reset
-  irqf::testdev::dmt_store drop_store(*b.td, 2, true);
+  irqf::pcie::ims_table drop_store(b.ctx, *b.td, "testdev0-drop", 2, irqf::pcie::ims_masked_policy::drop,
+                                   b.td->track());
   const event_id d = b.ctx.led.raise(drop_store.source(0), now_ps());
   drop_store.event(0, d);
   CHECK(b.ctx.led.totals().lost_by_cause["ims_masked_drop"] == 1);

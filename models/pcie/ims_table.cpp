@@ -1,10 +1,10 @@
-#include "models/idxd/ims_table.h"
+#include "models/pcie/ims_table.h"
 
 #include <cassert>
 
 #include "fabric/error.h"
 
-namespace irqf::idxd {
+namespace irqf::pcie {
 
 ims_masked_policy ims_masked_policy_from(const std::string& s) {
   if (s == "latch") return ims_masked_policy::latch;
@@ -13,8 +13,11 @@ ims_masked_policy ims_masked_policy_from(const std::string& s) {
 }
 
 ims_table::ims_table(sim_context& ctx, message_sender& sender, const std::string& device,
-                     unsigned entries, ims_masked_policy policy, track_id track)
-    : ctx_(ctx), sender_(sender), policy_(policy), track_(track), words_(size_t(entries) * 4),
+                     unsigned entries, ims_masked_policy policy, track_id track, bool pending_visible,
+                     bool pasid_prefix)
+    : ctx_(ctx), sender_(sender), policy_(policy), track_(track), pending_visible_(pending_visible),
+      pasid_prefix_(pasid_prefix),
+      words_(size_t(entries) * 4),
       pend_(entries), sources_(entries) {
   for (unsigned i = 0; i < entries; ++i) {
     sources_[i] = ctx.led.add_source(device + "/ims/" + std::to_string(i));
@@ -28,9 +31,11 @@ msi_msg ims_table::message(unsigned i) const {
 }
 
 void ims_table::send(unsigned i) {
-  // The message carries no PASID prefix: the entry's PASID is checked by the device against the
-  // descriptor before the event is raised (see dsa_device), not sent with the interrupt.
-  sender_.send_message(message(i), std::span<const event_id>(pend_[i].data(), pend_[i].size()), std::nullopt);
+  // Without `pasid_prefix` the entry's PASID is only checked by the device against the descriptor
+  // before the event is raised (see dsa_device); it is not sent with the interrupt.
+  std::optional<uint32_t> pasid;
+  if (pasid_prefix_ && pasid_enabled(i)) pasid = this->pasid(i);
+  sender_.send_message(message(i), std::span<const event_id>(pend_[i].data(), pend_[i].size()), pasid);
   pend_[i].clear();
 }
 
@@ -92,4 +97,4 @@ void ims_table::reset() {
   }
 }
 
-}  // namespace irqf::idxd
+}  // namespace irqf::pcie
