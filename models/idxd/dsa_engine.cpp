@@ -195,6 +195,7 @@ uint8_t dsa_device::execute(const work_item& it, completion_record& rec) {
   if (d.xfer_size == 0 || d.xfer_size > max_xfer) return st_xfer_erange;
   rec.bytes_completed = d.xfer_size;
   if (!functional_) {
+    if (d.opcode == op_memmove || d.opcode == op_memfill) dma_write_timing(d.xfer_size);
     if (d.opcode == op_compare && d.has(desc_flag::CR) && d.op_specific[0] != 0)
       return st_success_pred;
     return st_success;

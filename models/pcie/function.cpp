@@ -345,6 +345,7 @@ void pcie_function::send_posted(tlm::tlm_generic_payload& gp) {
   const bool is_msg = in_msi_window(gp.get_address()) || (x && !x->events.empty());
   if (is_msg && posted_done_ > now + delay) delay = posted_done_ - now;
   upstream->b_transport(gp, delay);
+  if (!is_msg) dma_latency_ = now + delay - start;
   posted_done_ = std::max(posted_done_, now + delay);
   if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
     log->debug("upstream write to {:#x} answered {}", gp.get_address(), gp.get_response_string());
@@ -364,6 +365,13 @@ void pcie_function::dma_write(uint64_t addr, const void* data, unsigned len, std
     src += n;
     len -= n;
   }
+}
+
+void pcie_function::dma_write_timing(unsigned len) {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time start = std::max(now, link_free_);
+  link_free_ = start + sc_core::sc_time(double(len) / cfg_.link_bytes_per_ns, sc_core::SC_NS);
+  posted_done_ = std::max(posted_done_, link_free_ + dma_latency_);
 }
 
 bool pcie_function::dma_read(uint64_t addr, void* dst, unsigned len, std::optional<uint32_t> pasid) {

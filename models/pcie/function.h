@@ -122,6 +122,9 @@ class pcie_function : public component, public message_sender, public register_v
   /// once) when Command.Bus Master Enable is clear, as a function must not master then.
   void dma_write(uint64_t addr, const void* data, unsigned len,
                  std::optional<uint32_t> pasid = std::nullopt);
+  /// The timing of a posted DMA write of `len` bytes without moving data (devices running with
+  /// functional data off): occupies the link and orders later messages behind it, as dma_write.
+  void dma_write_timing(unsigned len);
   /// Non-posted DMA read; false on a TLM error or when Bus Master Enable is clear.
   bool dma_read(uint64_t addr, void* dst, unsigned len,
                 std::optional<uint32_t> pasid = std::nullopt);
@@ -203,6 +206,7 @@ class pcie_function : public component, public message_sender, public register_v
   upstream_write uw_;
   sc_core::sc_time posted_done_ = sc_core::SC_ZERO_TIME;  // when the last posted write became visible
   sc_core::sc_time link_free_ = sc_core::SC_ZERO_TIME;    // when the link can start the next TLP
+  sc_core::sc_time dma_latency_ = sc_core::SC_ZERO_TIME;  // path latency of the last DMA write
   intx_node* intx_parent_ = nullptr;
   bool intx_cond_ = false;
   bool intx_sent_ = false;
