@@ -29,20 +29,25 @@ int irte_allocator::alloc(unsigned count, unsigned max_handle_mask, unsigned& ma
     }
   }
   if (mask > max_handle_mask) return -1;
-  unsigned n = 1u << mask;
-  for (unsigned base = 0; base + n <= used_.size(); base += n) {
-    bool free = true;
-    for (unsigned i = 0; i < n && free; ++i) free = !used_[base + i];
-    if (!free) continue;
-    for (unsigned i = 0; i < n; ++i) used_[base + i] = true;
-    mask_out = mask;
-    return int(base);
+  const size_t n = size_t(1) << mask, npos = boost::dynamic_bitset<uint64_t>::npos;
+  // The lowest aligned block of n free entries (same answer as a linear scan, word-wise search).
+  for (size_t pos = free_.find_first(); pos != npos;) {
+    const size_t base = (pos + n - 1) & ~(n - 1);
+    if (base + n > free_.size()) return -1;
+    size_t i = 0;
+    while (i < n && free_[base + i]) ++i;
+    if (i == n) {
+      for (size_t k = 0; k < n; ++k) free_.reset(base + k);
+      mask_out = mask;
+      return int(base);
+    }
+    pos = free_.find_next(base + i);  // past the used entry that broke this block
   }
   return -1;
 }
 
 void irte_allocator::free(unsigned index, unsigned mask) {
-  for (unsigned i = 0; i < (1u << mask) && index + i < used_.size(); ++i) used_[index + i] = false;
+  for (unsigned i = 0; i < (1u << mask) && index + i < free_.size(); ++i) free_.set(index + i);
 }
 
 }  // namespace irqf::os

@@ -1,4 +1,5 @@
 #pragma once
+#include <boost/dynamic_bitset.hpp>
 // The Intel interrupt-remapping table entry as Linux's intel IR driver fills it
 // (VT-d §9.10 remapped-format IRTE; drivers/iommu/intel/irq_remapping.c prepare_irte/set_msi_sid)
 // and the IRTE index allocator (alloc_irte: bitmap_find_free_region, aligned power-of-two blocks).
@@ -44,17 +45,17 @@ irte prepare_irte(uint8_t vector, uint32_t dest_apicid, bool logical, bool x2api
 /// One IOMMU's IRTE index bitmap (struct ir_table's bitmap).
 class irte_allocator {
  public:
-  explicit irte_allocator(unsigned entries = intr_remap_table_entries) : used_(entries, false) {}
+  explicit irte_allocator(unsigned entries = intr_remap_table_entries) : free_(entries) { free_.set(); }
   /// alloc_irte: `count` entries as an aligned power-of-two region (mask = log2); -1 when none is
   /// free or the mask exceeds `max_handle_mask` (ecap MHMV). `mask_out` receives the mask.
   int alloc(unsigned count, unsigned max_handle_mask, unsigned& mask_out);
   /// free_irte: releases the 1 << mask entries at `index`.
   void free(unsigned index, unsigned mask);
-  bool used(unsigned index) const { return index < used_.size() && used_[index]; }
-  unsigned entries() const { return unsigned(used_.size()); }
+  bool used(unsigned index) const { return index < free_.size() && !free_[index]; }
+  unsigned entries() const { return unsigned(free_.size()); }
 
  private:
-  std::vector<bool> used_;
+  boost::dynamic_bitset<uint64_t> free_;  // 1 = free; word-wise search like bitmap_find_free_region
 };
 
 }  // namespace irqf::os
