@@ -2,7 +2,8 @@
 // Expectations (`expect:` in a scenario): assertions on a variant's results. Each item names a
 // metric by its dotted path in the variant's report object ("ledger.lost",
 // "ledger.lost_by_cause.msix_disabled", "latency_ns.p99", "phases.resize.ledger.lost",
-// "registers.dsa0.GENSTS", "deliveries.cpu0") and a condition in `is`: a number (equality), a string
+// "registers.dsa0.GENSTS", "deliveries.cpu0" — the vectors dispatched on CPU 0 in order, spurious
+// entries as negative numbers) and a condition in `is`: a number (equality), a string
 // "OP number" with OP one of < <= > >= == !=, a boolean, or a list (exact ordered match).
 // A failed expectation makes `irqfabric run` exit 1 and says which one and by how much.
 #include <yaml-cpp/yaml.h>

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "fabric/engine/live_metrics.h"
 #include "fabric/engine/platform.h"
@@ -82,6 +83,15 @@ nlohmann::json simulate_variant(const scenario& sc, size_t vi, const run_options
   for (char& c : safe)
     if (!std::isalnum(uint8_t(c)) && c != '-' && c != '_') c = '_';
   if (opt.trace) plat.ctx.trace.open((fs::path(opt.out_dir) / ("trace-" + safe + ".json")).string());
+  // `deliveries.cpuN` expectations: record the vectors dispatched on each CPU, in order.
+  std::map<unsigned, std::vector<int>> deliveries;
+  bool want_deliveries = false;
+  for (auto& e : sc.expects) want_deliveries |= metric_needs_deliveries(e.metric);
+  if (want_deliveries)
+    plat.kernel->on_entry = [&deliveries](unsigned cpu, entry_kind k, uint8_t vec) {
+      auto& d = deliveries[cpu];
+      if (d.size() < 100000) d.push_back(k == entry_kind::vector ? int(vec) : -int(k));
+    };
   plat.kernel->set_quantum(sc_core::sc_time(double(sim.i("quantum_ns")), sc_core::SC_NS));
   plat.kernel->boot();  // starts the boot thread; tasks wait for it
 
@@ -171,6 +181,11 @@ nlohmann::json simulate_variant(const scenario& sc, size_t vi, const run_options
                   {"iec_global_invalidations", st.iec_global_invalidations}};
   }
 
+  if (want_deliveries) {
+    nlohmann::json dj = nlohmann::json::object();
+    for (unsigned c = 0; c < plat.kernel->ncpus(); ++c) dj["cpu" + std::to_string(c)] = deliveries[c];
+    v["deliveries"] = dj;
+  }
   // Registers named by expectations, read at the end as software would.
   for (auto& e : sc.expects)
     if (metric_needs_registers(e.metric)) {

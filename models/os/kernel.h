@@ -128,6 +128,9 @@ class kernel : public component, public os_entry_if {
   unsigned ncpus() const;
   /// Temporal-decoupling quantum of process-context tasks (0 = synchronise after every access).
   void set_quantum(sc_core::sc_time q);
+  /// Observer of every interrupt entry (cpu, kind, vector), e.g. to record the ordered deliveries
+  /// on a CPU for a scenario's `deliveries.cpuN` expectation. Empty by default (no cost).
+  std::function<void(unsigned cpu, entry_kind kind, uint8_t vector)> on_entry;
   /// Process-context tasks not yet finished (benchmarks wait for set-up to end).
   unsigned tasks_running() const;
   /// Vectors currently allocated in the matrix over all CPUs (non-managed + managed).

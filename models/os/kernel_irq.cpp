@@ -80,6 +80,7 @@ sc_time kernel::vector_entry(unsigned cpu, entry_kind kind, uint8_t vector, std:
   const sc_time saved_time = irq_time_;
   enter_irq(cpu, vector);
   charge(entry_cost_);
+  if (on_entry) on_entry(cpu, kind, vector);
   switch (kind) {
     case entry_kind::vector:
       ++st_.entries;
