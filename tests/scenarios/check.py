@@ -76,6 +76,21 @@ def golden(exe, scenarios, goldens, out):
     assert glob.glob(goldens + "/*.json"), "no golden ledgers"
 
 
+def sweep(exe, scen, out):
+    r = run([exe, "sweep", scen, "--param", "sim.duration_us=300,400", "--param", "seed=1,2", "-j", "2",
+             "--out", out])
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = open(out + "/sweep.csv").read().strip().split("\n")
+    assert rows[0].startswith("sim.duration_us,seed,variant,raised"), rows[0]
+    assert len(rows) == 5, rows
+    r = run([exe, "sweep", scen, "--param", "sim.duration_us=300,400", "--emit", "parallel", "--out", out + "/p"])
+    assert r.returncode == 0 and len(open(out + "/p/jobs.txt").read().strip().split("\n")) == 2
+    r = run([exe, "sweep", scen, "--param", "sim.duration_us=300", "--emit", "slurm", "--out", out + "/s"])
+    assert r.returncode == 0 and "#SBATCH --array=0-0" in open(out + "/s/sweep.sbatch").read()
+    r = run([exe, "sweep", scen, "--param", "platform.cpus.cpuss=1,2", "--out", out + "/bad"])
+    assert r.returncode == 2, "a misspelt sweep key must be rejected before running"
+
+
 def describe(exe):
     r = run([exe, "describe"])
     assert r.returncode == 0, r.stderr
