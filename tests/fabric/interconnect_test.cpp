@@ -103,4 +103,6 @@ TEST_CASE("config space is routed by BDF through the ECAM window") {
   REQUIRE(f1.addrs.size() == 1);
   CHECK(f1.addrs[0] == 0x44);
   CHECK(f0.addrs.empty());
+  CHECK(ctx.led.totals().raised == 0);  // config writes raise no interrupt event
+  CHECK(check_conservation(ctx.led.totals()).ok);
 }

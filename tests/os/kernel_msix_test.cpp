@@ -110,6 +110,7 @@ TEST_CASE("MSI-X disable masks each entry, clears Enable, turns INTx back on", "
   CHECK(w[3].value == 0x0006);
   CHECK_FALSE(b.dev.msix()->enabled());
   CHECK(b.k->core().vectors().matrix().global_reserved() == 0);
+  CHECK(check_conservation(b.totals()).ok);
 }
 
 TEST_CASE("pci_msix_alloc_irq_at: lowest free slot, errors, no other entry written", "[os][kernel][msix]") {
@@ -145,6 +146,7 @@ TEST_CASE("pci_msix_alloc_irq_at: lowest free slot, errors, no other entry writt
   CHECK(dup.index == -err::busy);
   CHECK(range.index == -err::range);
   CHECK(full.index == -err::busy);
+  CHECK(check_conservation(b.totals()).ok);
 }
 
 TEST_CASE("pci_msix_free_irq after free_irq: masked, zero message, IRTE cleared, slot reusable",
@@ -182,6 +184,7 @@ TEST_CASE("pci_msix_free_irq after free_irq: masked, zero message, IRTE cleared,
   CHECK(enabled_after);
   CHECK(again.index == 1);
   CHECK(b.dev.msix()->entry_masked(1));
+  CHECK(check_conservation(b.totals()).ok);
 }
 
 TEST_CASE("end to end: testdev MSI-X → VT-d → LAPIC → handler, ledger balanced", "[os][kernel][e2e]") {
@@ -249,4 +252,5 @@ TEST_CASE("without IR, multi-MSI falls back to one vector", "[os][kernel][msi]")
   CHECK_FALSE(b.k->intremap_enabled());
   CHECK(n == 1);
   CHECK(b.dev.msi()->granted() == 1);
+  CHECK(check_conservation(b.totals()).ok);
 }
