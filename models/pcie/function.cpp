@@ -371,7 +371,12 @@ void pcie_function::dma_write_timing(unsigned len) {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const sc_core::sc_time start = std::max(now, link_free_);
   link_free_ = start + sc_core::sc_time(double(len) / cfg_.link_bytes_per_ns, sc_core::SC_NS);
-  posted_done_ = std::max(posted_done_, link_free_ + dma_latency_);
+  // As dma_write: the data goes as <= 64-byte TLPs and each is visible one path latency after it
+  // starts on the link; the last one starts one TLP before the link frees up.
+  const unsigned last = len < 64 ? len : 64;
+  const sc_core::sc_time last_start =
+      link_free_ - sc_core::sc_time(double(last) / cfg_.link_bytes_per_ns, sc_core::SC_NS);
+  posted_done_ = std::max(posted_done_, last_start + dma_latency_);
 }
 
 bool pcie_function::dma_read(uint64_t addr, void* dst, unsigned len, std::optional<uint32_t> pasid) {

@@ -102,6 +102,34 @@ TEST_CASE("msi: an MSI never overtakes the function's earlier DMA writes") {
   CHECK(check_conservation(fx.ctx.led.totals()).ok);
 }
 
+TEST_CASE("msi: posted writes pipeline on the link and the MSI waits for the last one") {
+  // 4 KiB of DMA = 64 writes of 64 bytes at 25 B/ns (2.56 ns each on the link), each then taking
+  // the 80 ns memory latency: the last starts at 63 * 2.56 ns and is visible at 241.28 ns, and the
+  // MSI after it is annotated exactly then (PCIe §2.4.1), not 64 * 80 ns as a serialised model says.
+  fixture fx;
+  program_msi(fx, 0, 0x70);
+  unsigned char buf[4096] = {};
+  fx.f.dma_write(0x20'0000, buf, sizeof buf);
+  fx.raise_msi(0);
+  REQUIRE(fx.sink.got.size() == 1);
+  CHECK(fx.sink.got[0].delay == sc_core::sc_time(241280, sc_core::SC_PS));
+  CHECK(check_conservation(fx.ctx.led.totals()).ok);
+}
+
+TEST_CASE("msi: a timing-only DMA transfer orders the MSI exactly like the real one") {
+  // dma_write_timing (devices with functional data off) moves no bytes but occupies the link the same.
+  unsigned char buf[64] = {};
+  fixture fy;
+  program_msi(fy, 0, 0x70);
+  fy.f.dma_write(0x20'0000, buf, 64);  // one real write: 2.56 + 80 ns
+  fy.f.dma_write_timing(4096 - 64);    // 63 more TLPs' worth on the link
+  fy.raise_msi(0);
+  REQUIRE(fy.sink.got.size() == 1);
+  CHECK(fy.sink.got[0].delay == sc_core::sc_time(241280, sc_core::SC_PS));
+  CHECK(fy.mem.load<uint64_t>(0x20'0000 + 64) == 0);  // nothing written past the real 64 bytes
+  CHECK(check_conservation(fy.ctx.led.totals()).ok);
+}
+
 TEST_CASE("msi: upstream routing by address, requester ID, misdirected message") {
   fixture fx;
   unsigned char buf[100];
