@@ -1,4 +1,5 @@
 #pragma once
+#include <vector>
 // Test bench for the lapic block: a cpu_complex plus a device-like initiator that raises ledger
 // events and sends interrupt messages to the apic_bus as 4-byte writes.
 #include <tlm_utils/simple_initiator_socket.h>
@@ -81,5 +82,14 @@ struct bench {
   static void run(double t_ns) { sc_core::sc_start(sc_core::sc_time(t_ns, sc_core::SC_NS)); }
   bool conserved() const { return check_conservation(ctx.led.totals()).ok; }
 };
+
+/// CPUs that took `vector` (default dispatch record), in CPU order.
+inline std::vector<unsigned> takers(bench& b, uint8_t vector) {
+  std::vector<unsigned> r;
+  for (unsigned i = 0; i < b.cpus->size(); ++i)
+    for (auto& d : b.core(i).dispatches())
+      if (d.kind == entry_kind::vector && d.vector == vector) r.push_back(i);
+  return r;
+}
 
 }  // namespace irqf::lapic::test

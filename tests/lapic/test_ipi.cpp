@@ -11,13 +11,6 @@ using namespace irqf::lapic;
 using namespace irqf::lapic::test;
 
 namespace {
-std::vector<unsigned> takers(bench& b, uint8_t vector) {
-  std::vector<unsigned> r;
-  for (unsigned i = 0; i < b.cpus->size(); ++i)
-    for (auto& d : b.core(i).dispatches())
-      if (d.kind == entry_kind::vector && d.vector == vector) r.push_back(i);
-  return r;
-}
 void icr_xapic(cpu_core& c, uint32_t high, uint32_t low) {
   sc_core::sc_time d;
   c.apic_mmio_write(0x310, high, d);

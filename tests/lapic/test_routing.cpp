@@ -10,16 +10,6 @@ using namespace irqf;
 using namespace irqf::lapic;
 using namespace irqf::lapic::test;
 
-namespace {
-/// CPUs that took `vector`, in CPU order.
-std::vector<unsigned> takers(bench& b, uint8_t vector) {
-  std::vector<unsigned> r;
-  for (unsigned i = 0; i < b.cpus->size(); ++i)
-    for (auto& d : b.core(i).dispatches())
-      if (d.kind == entry_kind::vector && d.vector == vector) r.push_back(i);
-  return r;
-}
-}  // namespace
 
 TEST_CASE("Compatibility MSI decode: destination ID, RH, DM, vector, delivery mode, level, trigger") {
   apic_irq r = decode_compat_msi(0xFEE0'300C, 0x0000'C131);
