@@ -18,8 +18,6 @@ class run_state {
 
   /// Phase marks: (time ns, label) in time order; a phase runs until the next mark.
   std::vector<std::pair<double, std::string>> phases;
-  /// Submitting to a device's queue through whichever driver owns it. False when no driver.
-  bool submit(const std::string& device, unsigned queue, uint32_t bytes);
   /// First bad-input error found while running (a timeline action naming an unknown device...).
   std::string error;
   /// Counters of workload submissions that found no driver / were rejected.

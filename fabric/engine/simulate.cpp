@@ -19,13 +19,6 @@ namespace irqf {
 
 namespace fs = std::filesystem;
 
-bool run_state::submit(const std::string& device, unsigned queue, uint32_t bytes) {
-  if (auto it = vfio.find(device); it != vfio.end()) return it->second->submit(queue, bytes);
-  if (auto it = idxd.find(device); it != idxd.end()) return it->second->submit(queue, bytes);
-  ++submit_no_driver;
-  return false;
-}
-
 namespace {
 
 nlohmann::json stats_json(const os::dsa_driver_stats& s) {

@@ -177,9 +177,18 @@ void traffic_gen::arrive() {
   unsigned q = proc_ == proc::replay ? w_.replay[replay_i_].second : w_.queues[rr_++ % w_.queues.size()];
   ++n_;
   switch (tgt_) {
-    case tgt::wq:
-      if (!rs_.submit(w_.device, q, bytes_)) ++rs_.submit_rejected;
+    case tgt::wq: {
+      // Drivers appear when the timeline probes them; look them up once, not per descriptor.
+      if (!vfio_ && !idxd_) {
+        if (auto it = rs_.vfio.find(w_.device); it != rs_.vfio.end()) vfio_ = it->second.get();
+        else if (auto jt = rs_.idxd.find(w_.device); jt != rs_.idxd.end()) idxd_ = jt->second.get();
+      }
+      bool ok = vfio_ ? static_cast<os::vfio_dsa*>(vfio_)->submit(q, bytes_)
+              : idxd_ ? static_cast<os::idxd_driver*>(idxd_)->submit(q, bytes_)
+                      : (++rs_.submit_no_driver, false);
+      if (!ok) ++rs_.submit_rejected;
       break;
+    }
     case tgt::nic_queue:
 #ifdef IRQF_HAVE_NIC
       static_cast<idxd::nic_device*>(dev_)->rx(q);

@@ -54,6 +54,8 @@ class traffic_gen : public component {
   double period_ns_ = 0, on_ns_ = 0, cycle_ns_ = 0;
   uint32_t bytes_ = 0;
   uint64_t limit_ = 0;
+  void* vfio_ = nullptr;  // the device's driver, resolved at the first arrival that finds one
+  void* idxd_ = nullptr;
   sc_core::sc_event ev_;
   uint64_t n_ = 0;
   size_t rr_ = 0, replay_i_ = 0;
