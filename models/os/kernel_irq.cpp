@@ -236,8 +236,8 @@ void kernel::arm_cleanup(unsigned cpu) {
 }
 
 void kernel::arm_all_cleanups() {
-  for (unsigned cpu = 0; cpu < ncpus(); ++cpu)
-    if (core_->vectors().cleanup_pending(cpu)) arm_cleanup(cpu);
+  const cpumask& due = core_->vectors().cleanup_cpus();  // read live, as the CPU walk did
+  for (unsigned cpu = due.first(); cpu != no_cpu && cpu < ncpus(); cpu = due.next(cpu + 1)) arm_cleanup(cpu);
 }
 
 void kernel::cleanup_on(unsigned cpu) {

@@ -190,33 +190,47 @@ int sc_main(int argc, char* argv[]) {
   app.add_flag("--json", json, "one JSON object on stdout");
   app.add_flag("--quick", quick, "smaller runs (CI smoke test)");
   app.add_option("--headline", headline, "headline scenario file");
+  std::string only;
+  app.add_option("--only", only, "run one part: e2e, scale-N (N = CPUs) or headline (for profiling)");
   CLI11_PARSE(app, argc, argv);
 
   const uint64_t pp = quick ? 200'000 : 5'000'000;
   const double load_us = quick ? 200 : 5000;
   nlohmann::json out;
-  out["e2e"]["iommu_on_trace_off"] = in_child([&] { return e2e(true, false, pp, load_us); });
-  out["e2e"]["iommu_on_trace_on"] = in_child([&] { return e2e(true, true, pp, load_us / 5); });
-  out["e2e"]["iommu_off_trace_off"] = in_child([&] { return e2e(false, false, pp, load_us); });
-  auto& main_run = out["e2e"]["iommu_on_trace_off"];
-  out["systemc_events_per_s"] = main_run.value("systemc_events_per_s", 0.0);
-  out["ratio_to_systemc_event"] = main_run.value("ratio", 0.0);
+  auto want = [&](const std::string& part) { return only.empty() || only == part; };
+  // --only runs the part in this process (no fork), so a profiler sees it.
+  auto measure = [&](const std::function<nlohmann::json()>& fn) { return only.empty() ? in_child(fn) : fn(); };
+  if (want("e2e")) {
+  out["e2e"]["iommu_on_trace_off"] = measure([&] { return e2e(true, false, pp, load_us); });
+  }
+  if (only.empty()) {
+    out["e2e"]["iommu_on_trace_on"] = in_child([&] { return e2e(true, true, pp, load_us / 5); });
+    out["e2e"]["iommu_off_trace_off"] = in_child([&] { return e2e(false, false, pp, load_us); });
+  }
+  if (want("e2e")) {
+    auto& main_run = out["e2e"]["iommu_on_trace_off"];
+    out["systemc_events_per_s"] = main_run.value("systemc_events_per_s", 0.0);
+    out["ratio_to_systemc_event"] = main_run.value("ratio", 0.0);
+  }
 
   struct sc { unsigned cpus, devices, entries; };
   std::vector<sc> scales = quick ? std::vector<sc>{{8, 1, 256}, {64, 2, 512}}
                                  : std::vector<sc>{{8, 1, 1024}, {64, 8, 1024}, {256, 16, 2048}, {1024, 28, 2048}};
   out["scale"] = nlohmann::json::array();
-  for (auto& s : scales) out["scale"].push_back(in_child([&] { return scale(s.cpus, s.devices, s.entries, quick ? 100 : 1000); }));
+  for (auto& s : scales)
+    if (want("scale-" + std::to_string(s.cpus)))
+      out["scale"].push_back(measure([&] { return scale(s.cpus, s.devices, s.entries, quick ? 100 : 1000); }));
 
   // The headline at about one million interrupts per variant.
   out["headline"] = nlohmann::json::array();
-  try {
+  if (want("headline")) try {
     const double rate = 4.0, dur_us = quick ? 2000 : 250'000;
     scenario sc0 = load_scenario(headline, {"workload.busy.rate_per_us=" + std::to_string(rate),
                                             "sim.duration_us=" + std::to_string(dur_us)});
     for (size_t i = 0; i < sc0.variants.size(); ++i) {
       if (sc0.variants[i].name.find("legacy-") == 0) continue;
-      out["headline"].push_back(in_child([&] {
+      if (!only.empty() && !out["headline"].empty()) break;  // one elaboration per process
+      out["headline"].push_back(measure([&] {
         run_options o;
         o.quiet = true;
         auto t0 = clk::now();

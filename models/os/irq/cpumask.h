@@ -22,7 +22,8 @@ class cpumask {
   /// CPUs 0..n-1.
   static cpumask first_n(unsigned n) {
     cpumask m;
-    for (unsigned c = 0; c < n; ++c) m.set(c);
+    for (unsigned w = 0; w < n / 64; ++w) m.w_[w] = ~0ull;
+    if (n % 64) m.w_[n / 64] = (1ull << (n % 64)) - 1;
     return m;
   }
   /// Bit i of `bits` is CPU i (the /proc/irq/N/smp_affinity hex form, up to 64 CPUs).

@@ -21,12 +21,20 @@ int irq_core::alloc_irqs(const irq_alloc_request& rq) {
   if (rq.fixed_virq >= 0) {
     virq = unsigned(rq.fixed_virq);
   } else {  // irq_alloc_descs: lowest free range at or above gsi_top
-    virq = p_.first_dynamic_virq;
-    while (true) {
-      bool free = true;
-      for (unsigned i = 0; i < rq.nr && free; ++i) free = !exists(virq + i);
-      if (free) break;
-      ++virq;
+    // Every virq below first_free_ is in use, so the search starts there; on a clash it resumes
+    // past the descriptor in use (same answer as trying each start, without the quadratic scan).
+    virq = std::max(p_.first_dynamic_virq, first_free_);
+    for (unsigned i = 0; i < rq.nr;) {
+      if (exists(virq + i)) {
+        virq += i + 1;
+        i = 0;
+      } else {
+        ++i;
+      }
+    }
+    if (virq == std::max(p_.first_dynamic_virq, first_free_)) {
+      first_free_ = virq + rq.nr;
+      while (exists(first_free_)) ++first_free_;
     }
   }
   if (descs_.size() < virq + rq.nr) descs_.resize(virq + rq.nr);
@@ -69,12 +77,14 @@ int irq_core::alloc_irqs(const irq_alloc_request& rq) {
   if (e) {
     if (ir) vd_.free(virq, rq.nr);
     for (unsigned i = 0; i < rq.nr; ++i) descs_[virq + i].in_use = false;
+    first_free_ = std::min(first_free_, virq);
     return e;
   }
   return int(virq);
 }
 
 void irq_core::free_irqs(unsigned virq, unsigned nr) {
+  first_free_ = std::min(first_free_, virq);
   if (remapped(virq)) ir_->free(virq, nr);
   vd_.free(virq, nr);
   for (unsigned i = 0; i < nr; ++i)

@@ -157,6 +157,7 @@ class irq_core {
   vector_domain vd_;
   std::unique_ptr<ir_domain> ir_;
   unsigned two_step_moves_ = 0, retriggers_ = 0;
+  unsigned first_free_ = 0;  ///< no descriptor below this is free (search hint for alloc_irqs)
 };
 
 }  // namespace irqf::os

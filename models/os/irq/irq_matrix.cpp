@@ -8,6 +8,10 @@ namespace irqf::os {
 irq_matrix::irq_matrix(unsigned ncpus, unsigned alloc_start, unsigned alloc_end, os_tracer* tr)
     : alloc_start_(alloc_start), alloc_end_(alloc_end), maps_(ncpus), tr_(tr) {
   assert(alloc_start < alloc_end && alloc_end <= matrix_bits && ncpus > 0 && ncpus <= max_cpus);
+  while (leaf0_ < ncpus) leaf0_ *= 2;
+  best_.assign(2 * leaf0_, ncpus);  // padding leaves name a CPU that does not exist (key 0)
+  for (unsigned c = 0; c < ncpus; ++c) best_[leaf0_ + c] = c;
+  for (unsigned n = leaf0_ - 1; n >= 1; --n) best_[n] = best_[2 * n];
 }
 
 void irq_matrix::trace_global(const char* ev) {
@@ -40,6 +44,8 @@ void irq_matrix::online(unsigned cpu) {
   }
   global_available_ += cm.available;
   cm.online = true;
+  online_mask_.set(cpu);
+  touch(cpu);
   ++online_maps_;
   trace_global("irq_matrix_online");
 }
@@ -48,6 +54,8 @@ void irq_matrix::offline(unsigned cpu) {
   cpumap& cm = maps_[cpu];
   global_available_ -= cm.available;
   cm.online = false;
+  online_mask_.clear(cpu);
+  touch(cpu);
   --online_maps_;
   trace_global("irq_matrix_offline");
 }
@@ -82,6 +90,7 @@ void irq_matrix::assign(unsigned cpu, unsigned bit) {
   ++cm.allocated;
   ++total_allocated_;
   --cm.available;
+  touch(cpu);
   --global_available_;
   trace_cpu("irq_matrix_assign", bit, cpu);
 }
@@ -109,6 +118,7 @@ int irq_matrix::reserve_managed(const cpumask& msk) {
     if (cm.online) {
       --cm.available;
       --global_available_;
+      touch(cpu);
     }
     trace_cpu("irq_matrix_reserve_managed", bit, cpu);
   }
@@ -144,12 +154,24 @@ void irq_matrix::remove_managed(const cpumask& msk) {
     if (cm.online) {
       ++cm.available;
       ++global_available_;
+      touch(cpu);
     }
     trace_cpu("irq_matrix_remove_managed", bit, cpu);
   }
 }
 
+void irq_matrix::touch(unsigned cpu) {
+  for (unsigned n = (leaf0_ + cpu) / 2; n >= 1; n /= 2) {
+    unsigned a = best_[2 * n], b = best_[2 * n + 1];
+    best_[n] = avl_key(b) > avl_key(a) ? b : a;  // a < b: ties keep the lower id
+  }
+}
+
 unsigned irq_matrix::find_best_cpu(const cpumask& msk) const {
+  if ((online_mask_ & msk) == online_mask_) {
+    unsigned c = best_[1];
+    return avl_key(c) ? c : no_cpu;
+  }
   unsigned best = no_cpu, maxavl = 0;
   for (unsigned cpu = msk.first(); cpu != no_cpu && cpu < ncpus(); cpu = msk.next(cpu + 1)) {
     const cpumap& cm = maps_[cpu];
@@ -214,6 +236,7 @@ int irq_matrix::alloc(const cpumask& msk, bool reserved, unsigned& out_cpu) {
   if (bit >= alloc_end_) return -err::nospc;
   ++cm.allocated;
   --cm.available;
+  touch(cpu);
   ++total_allocated_;
   --global_available_;
   if (reserved) --global_reserved_;
@@ -235,6 +258,7 @@ void irq_matrix::free(unsigned cpu, unsigned bit, bool managed) {
   if (!managed) {
     ++cm.available;
     if (cm.online) ++global_available_;
+    touch(cpu);
   }
   trace_cpu("irq_matrix_free", bit, cpu);
 }

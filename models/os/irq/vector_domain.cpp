@@ -254,6 +254,7 @@ void vector_domain::clear_irq_vector(unsigned virq) {
   if (a.in_cleanup) {
     auto& l = cleanup_[a.prev_cpu];
     l.erase(std::remove(l.begin(), l.end(), virq), l.end());
+    note_cleanup(a.prev_cpu);
     a.in_cleanup = false;
   }
 }
@@ -320,6 +321,7 @@ void vector_domain::schedule_cleanup(unsigned virq) {
   if (a.prev_vector && online_.test(a.prev_cpu)) {
     if (!a.in_cleanup) {
       cleanup_[a.prev_cpu].push_back(virq);
+      note_cleanup(a.prev_cpu);
       a.in_cleanup = true;
     }
   } else {
@@ -356,6 +358,7 @@ void vector_domain::force_complete_move(unsigned virq) {
   if (a.in_cleanup) {
     auto& l = cleanup_[a.prev_cpu];
     l.erase(std::remove(l.begin(), l.end(), virq), l.end());
+    note_cleanup(a.prev_cpu);
   }
   free_moved_vector(virq);
 }
@@ -371,6 +374,7 @@ bool vector_domain::run_cleanup(unsigned cpu, const std::function<bool(unsigned)
     }
     free_moved_vector(virq);
   }
+  note_cleanup(cpu);
   return !cleanup_[cpu].empty();
 }
 

@@ -83,6 +83,8 @@ class vector_domain {
   void schedule_cleanup(unsigned virq);
   /// CPUs with a non-empty cleanup list (the IPI or timer must run there).
   bool cleanup_pending(unsigned cpu) const { return !cleanup_[cpu].empty(); }
+  /// The CPUs whose cleanup list is not empty (kept in step with the lists).
+  const cpumask& cleanup_cpus() const { return cleanup_cpus_; }
   /// __vector_cleanup on `cpu`: frees every queued old vector whose bit is not pending in the
   /// CPU's IRR (`irr_pending(vector)`; null = no check). Returns true if some stay queued.
   bool run_cleanup(unsigned cpu, const std::function<bool(unsigned)>& irr_pending);
@@ -124,6 +126,10 @@ class vector_domain {
   std::vector<apic_chip_data> apicd_;
   std::vector<std::array<int32_t, nr_vectors>> vector_irq_;
   std::vector<std::vector<unsigned>> cleanup_;  // per-CPU cleanup list (virqs)
+  cpumask cleanup_cpus_;                         // CPUs whose list is not empty
+  void note_cleanup(unsigned cpu) {
+    if (cleanup_[cpu].empty()) cleanup_cpus_.clear(cpu); else cleanup_cpus_.set(cpu);
+  }
   unsigned broken_warnings_ = 0;
 };
 

@@ -6,11 +6,17 @@ namespace irqf::os {
 
 int msi_desc_store::insert(msi_desc d, unsigned index) {
   if (index == msi_any_index) {
+    // Distinct keys from 0 with the largest = count − 1 leave no gap: the next slot is `count`
+    // (the common case, O(1)); otherwise the ordered walk finds the lowest gap.
     unsigned i = 0;
-    for (const auto& [k, v] : descs_) {  // ordered: the first gap is the lowest free slot
-      (void)v;
-      if (k != i) break;
-      ++i;
+    if (!descs_.empty() && descs_.rbegin()->first + 1 == descs_.size()) {
+      i = unsigned(descs_.size());
+    } else {
+      for (const auto& [k, v] : descs_) {
+        (void)v;
+        if (k != i) break;
+        ++i;
+      }
     }
     if (i >= size_) return -err::busy;
     index = i;
