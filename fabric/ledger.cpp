@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
+#include <stdexcept>
 #include <cmath>
 #include <cstdio>
 
@@ -41,16 +43,45 @@ conservation_result check_conservation(const ledger_totals& t) {
 }
 
 source_id ledger::add_source(const std::string& name) {
-  auto it = source_ids_.find(name);
-  if (it != source_ids_.end()) return it->second;
-  source_id id = source_id(sources_.size());
-  sources_.push_back(name);
-  source_ids_.emplace(name, id);
+  if (auto it = singles_.find(name); it != singles_.end()) return blocks_[it->second].first;
+  if (auto slash = name.rfind('/'); slash != std::string::npos && slash + 1 < name.size()) {
+    std::string_view prefix(name.data(), slash), idx(name.data() + slash + 1, name.size() - slash - 1);
+    uint32_t i = 0;
+    auto [end, ec] = std::from_chars(idx.data(), idx.data() + idx.size(), i);
+    if (ec == std::errc() && end == idx.data() + idx.size())
+      if (auto it = ranges_.find(prefix); it != ranges_.end() && i < blocks_[it->second].count)
+        return blocks_[it->second].first + i;
+  }
+  source_id id = source_id(count_);
+  singles_.emplace(name, blocks_.size());
+  blocks_.push_back({id, 0, name});
+  ++count_;
   return id;
 }
 
+source_id ledger::add_source_range(const std::string& prefix, uint32_t count) {
+  if (auto it = ranges_.find(prefix); it != ranges_.end()) {
+    if (blocks_[it->second].count != count)
+      throw std::logic_error("ledger: source range '" + prefix + "' registered again with another size");
+    return blocks_[it->second].first;
+  }
+  source_id id = source_id(count_);
+  ranges_.emplace(prefix, blocks_.size());
+  blocks_.push_back({id, count, prefix});
+  count_ += count;
+  return id;
+}
+
+std::string ledger::source_name(source_id s) const {
+  auto it = std::upper_bound(blocks_.begin(), blocks_.end(), s,
+                             [](source_id v, const source_block& b) { return v < b.first; });
+  assert(it != blocks_.begin() && s < count_);
+  const source_block& b = *std::prev(it);
+  return b.count ? b.name + "/" + std::to_string(s - b.first) : b.name;
+}
+
 event_id ledger::raise(source_id src, uint64_t now_ps) {
-  assert(src < sources_.size());
+  assert(src < count_);
   event_rec r;
   r.raise_ps = now_ps;
   r.source = src;
@@ -167,7 +198,7 @@ void ledger::write_csv(const std::string& path) const {
   for (size_t i = 0; i < recs_.size(); ++i) {
     const event_rec& r = recs_[i];
     bool open = r.state == ev_state::open;
-    std::fprintf(f, "%zu,%s,%.3f,", i + 1, sources_[r.source].c_str(), double(r.raise_ps) / 1000.0);
+    std::fprintf(f, "%zu,%s,%.3f,", i + 1, source_name(r.source).c_str(), double(r.raise_ps) / 1000.0);
     if (open) std::fprintf(f, ",");
     else std::fprintf(f, "%.3f,", double(r.end_ps) / 1000.0);
     std::fprintf(f, "%s,%s,", to_string(r.state),
@@ -179,17 +210,17 @@ void ledger::write_csv(const std::string& path) const {
 }
 
 nlohmann::json ledger::per_source_json() const {
-  std::vector<ledger_totals> t(sources_.size());
-  std::vector<std::vector<double>> lat(sources_.size());
+  std::vector<ledger_totals> t(count_);
+  std::vector<std::vector<double>> lat(count_);
   for (auto& r : recs_) {
     count(t[r.source], r);
     if (r.state == ev_state::handled) lat[r.source].push_back(double(r.end_ps - r.raise_ps) / 1000.0);
   }
   nlohmann::json out = nlohmann::json::array();
-  for (size_t s = 0; s < sources_.size(); ++s) {
+  for (size_t s = 0; s < count_; ++s) {
     if (!t[s].raised) continue;
     auto l = summarize(lat[s]);
-    out.push_back({{"source", sources_[s]},
+    out.push_back({{"source", source_name(source_id(s))},
                    {"raised", t[s].raised},
                    {"handled", t[s].handled},
                    {"merged", t[s].merged},

@@ -52,10 +52,16 @@ struct latency_summary {
 
 class ledger {
  public:
-  /// Registers an interrupt source by its hierarchical name; idempotent for the same name.
+  /// Registers an interrupt source by its hierarchical name; idempotent for the same name (also
+  /// when the name is an entry "<prefix>/<i>" of a range registered with add_source_range).
   source_id add_source(const std::string& name);
-  const std::string& source_name(source_id s) const { return sources_[s]; }
-  size_t source_count() const { return sources_.size(); }
+  /// Registers `count` sources "<prefix>/0" … "<prefix>/<count−1>" (a device's message table) with
+  /// consecutive ids, storing one name for the block rather than one per entry; returns the first
+  /// id. Idempotent for the same prefix and count; std::logic_error for the same prefix with
+  /// another count.
+  source_id add_source_range(const std::string& prefix, uint32_t count);
+  std::string source_name(source_id s) const;
+  size_t source_count() const { return count_; }
 
   /// A new event is born at `now_ps`; returns its id.
   event_id raise(source_id src, uint64_t now_ps);
@@ -94,8 +100,15 @@ class ledger {
 
  private:
   bool settle(event_id id, ev_state st, loss_cause c, uint64_t now_ps);
-  std::vector<std::string> sources_;
-  std::map<std::string, source_id> source_ids_;
+  /// A named source (count 0) or a range of `count` numbered ones.
+  struct source_block {
+    source_id first;
+    uint32_t count;
+    std::string name;
+  };
+  std::vector<source_block> blocks_;  // in id order
+  std::map<std::string, size_t, std::less<>> singles_, ranges_;  // name / prefix -> block
+  size_t count_ = 0;
   std::vector<event_rec> recs_;
   std::map<std::string, uint64_t> spurious_;
   uint64_t spurious_total_ = 0;

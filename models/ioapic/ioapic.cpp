@@ -78,7 +78,7 @@ ioapic::ioapic(sc_core::sc_module_name nm, sim_context& c, const param_values& p
   carried_.resize(n);
   std::string s(name());
   dev_name_ = s.substr(s.rfind('.') == std::string::npos ? 0 : s.rfind('.') + 1);
-  for (unsigned i = 0; i < n; ++i) sources_.push_back(ctx.led.add_source(dev_name_ + "/pin/" + std::to_string(i)));
+  src0_ = ctx.led.add_source_range(dev_name_ + "/pin", n);
   id_reg_ = uint32_t(ID_FIELD.set(0, uint64_t(p.i("apic_id"))));
   track_ = ctx.trace.add_track("ioapic", name());
 }
@@ -110,7 +110,7 @@ void ioapic::set_pin(unsigned pin, bool level, std::span<const event_id> events)
   }
   if (!was && now) {  // rising edge
     if (rte::MASK.test(e)) {
-      if (carried_[pin].empty()) carried_[pin].push_back(ctx.led.raise(sources_[pin], now_ps()));
+      if (carried_[pin].empty()) carried_[pin].push_back(ctx.led.raise(src0_ + pin, now_ps()));
       std::span<const event_id> ids(carried_[pin].data(), carried_[pin].size());
       ctx.led.settle_lost(ids, loss_cause::ioapic_masked, now_ps());
       if (ctx.trace.on()) ctx.trace.instant(track_, stage::drop, now_ps(), ids, {{"pin", pin}});
@@ -130,7 +130,7 @@ void ioapic::service_level(unsigned pin) {
 
 void ioapic::deliver(unsigned pin) {
   const uint64_t e = rte_[pin];
-  if (carried_[pin].empty()) carried_[pin].push_back(ctx.led.raise(sources_[pin], now_ps()));
+  if (carried_[pin].empty()) carried_[pin].push_back(ctx.led.raise(src0_ + pin, now_ps()));
   event_list ids;
   ids.swap(carried_[pin]);
   const bool level = rte::TRIGGER_MODE.test(e);

@@ -87,7 +87,7 @@ class ioapic : public component, public eoi_listener_if, public register_view {
   uint64_t entry(unsigned pin) const { return rte_[pin]; }
   bool line_asserted(unsigned pin) const;  // after wiring and polarity
   unsigned deliveries() const { return deliveries_; }
-  source_id source(unsigned pin) const { return sources_[pin]; }
+  source_id source(unsigned pin) const { return src0_ + pin; }
 
   /// Software's register accesses as through IOREGSEL/IOWIN (for tests and the OS model's helpers).
   uint32_t read_indirect(uint8_t index);
@@ -110,7 +110,7 @@ class ioapic : public component, public eoi_listener_if, public register_view {
   std::vector<uint64_t> rte_;
   std::vector<uint8_t> level_;            // electrical input level
   std::vector<event_list> carried_;       // ids waiting for the pin's next delivery
-  std::vector<source_id> sources_;
+  source_id src0_ = 0;  ///< ledger source of pin 0 (pin i is src0_ + i)
   uint32_t id_reg_ = 0;
   uint8_t ioregsel_ = 0;
   uint16_t rid_;

@@ -18,9 +18,8 @@ ims_table::ims_table(sim_context& ctx, message_sender& sender, const std::string
     : ctx_(ctx), sender_(sender), policy_(policy), track_(track), pending_visible_(pending_visible),
       pasid_prefix_(pasid_prefix),
       words_(size_t(entries) * 4),
-      pend_(entries), sources_(entries) {
+      pend_(entries), src0_(ctx.led.add_source_range(device + "/ims", entries)) {
   for (unsigned i = 0; i < entries; ++i) {
-    sources_[i] = ctx.led.add_source(device + "/ims/" + std::to_string(i));
     words_[i * 4 + ims_entry::CTRL] = uint32_t(ims_entry::CTRL_MASK.mask());
   }
 }

@@ -51,7 +51,7 @@ class ims_table : public message_store {
   const char* kind() const override { return "ims"; }
   unsigned vectors() const override { return unsigned(words_.size() / 4); }
   void event(unsigned i, event_id ev) override;
-  source_id source(unsigned i) const override { return sources_[i]; }
+  source_id source(unsigned i) const override { return src0_ + i; }
 
   /// Software access to dword `w` (0..3) of entry `i`; an unmask with a latched event sends it.
   uint32_t word(unsigned i, unsigned w) const {
@@ -85,7 +85,7 @@ class ims_table : public message_store {
   bool pending_visible_, pasid_prefix_;
   std::vector<uint32_t> words_;
   std::vector<event_list> pend_;
-  std::vector<source_id> sources_;
+  source_id src0_;  ///< ledger source of entry 0 (entry i is src0_ + i)
 };
 
 }  // namespace irqf::pcie

@@ -12,8 +12,7 @@ msi_capability::msi_capability(pcie_function& fn, const msi_config& c, uint16_t 
     : fn_(fn), c_(c), cap_(cap_offset) {
   assert(c.vectors >= 1 && c.vectors <= 32 && (c.vectors & (c.vectors - 1)) == 0);
   pend_.resize(c.vectors);
-  for (unsigned i = 0; i < c.vectors; ++i)
-    sources_.push_back(fn.ctx.led.add_source(fn.device_name() + "/msi/" + std::to_string(i)));
+  src0_ = fn.ctx.led.add_source_range(fn.device_name() + "/msi", c.vectors);
 }
 
 unsigned msi_capability::size() const { return (c_.is64 ? 0xE : 0xA) + (c_.per_vector_mask ? 0xA : 0); }

@@ -46,7 +46,7 @@ class msi_capability : public message_store {
   const char* kind() const override { return "msi"; }
   unsigned vectors() const override { return c_.vectors; }
   void event(unsigned i, event_id ev) override;
-  source_id source(unsigned i) const override { return sources_[i]; }
+  source_id source(unsigned i) const override { return src0_ + i; }
 
   const msi_config& config() const { return c_; }
   uint16_t cap_offset() const { return cap_; }
@@ -81,7 +81,7 @@ class msi_capability : public message_store {
   msi_config c_;
   uint16_t cap_;
   std::vector<event_list> pend_;
-  std::vector<source_id> sources_;
+  source_id src0_ = 0;  ///< ledger source of vector 0 (vector i is src0_ + i)
 };
 
 }  // namespace irqf::pcie

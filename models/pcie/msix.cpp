@@ -17,9 +17,7 @@ msix_capability::msix_capability(pcie_function& fn, const msix_config& c, uint16
   for (unsigned i = 0; i < c.table_size; ++i) table_[i * 4 + 3] = uint32_t(VC_MASK.mask());  // masked at reset
   pend_.resize(c.table_size);
   pend_bit_.assign(c.table_size, 0);
-  sources_.reserve(c.table_size);
-  for (unsigned i = 0; i < c.table_size; ++i)
-    sources_.push_back(fn.ctx.led.add_source(fn.device_name() + "/msix/" + std::to_string(i)));
+  src0_ = fn.ctx.led.add_source_range(fn.device_name() + "/msix", c.table_size);
 }
 
 bool msix_capability::enabled() const { return CTRL_ENABLE.test(fn_.config_regs().raw(uint16_t(cap_ + 2), 2)); }

@@ -68,7 +68,7 @@ class msix_capability : public message_store {
   const char* kind() const override { return "msix"; }
   unsigned vectors() const override { return c_.table_size; }
   void event(unsigned i, event_id ev) override;
-  source_id source(unsigned i) const override { return sources_[i]; }
+  source_id source(unsigned i) const override { return src0_ + i; }
 
   const msix_config& config() const { return c_; }
   uint16_t cap_offset() const { return cap_; }
@@ -107,7 +107,7 @@ class msix_capability : public message_store {
   std::vector<uint32_t> table_;           // 4 words per entry
   std::vector<event_list> pend_;          // ids latched with each pending bit
   std::vector<uint8_t> pend_bit_;         // the PBA bits
-  std::vector<source_id> sources_;
+  source_id src0_ = 0;  ///< ledger source of entry 0 (entry i is src0_ + i)
 };
 
 }  // namespace irqf::pcie

@@ -192,10 +192,13 @@ int sc_main(int argc, char* argv[]) {
   app.add_option("--headline", headline, "headline scenario file");
   std::string only;
   app.add_option("--only", only, "run one part: e2e, scale-N (N = CPUs) or headline (for profiling)");
+  uint64_t pp = 0;
+  double load_us = 0;
+  app.add_option("--pingpong-events", pp, "baseline ping-pong length (default 5 M, --quick 200 k)");
+  app.add_option("--load-us", load_us, "end-to-end load duration in µs (default 5,000, --quick 200)");
   CLI11_PARSE(app, argc, argv);
-
-  const uint64_t pp = quick ? 200'000 : 5'000'000;
-  const double load_us = quick ? 200 : 5000;
+  if (!pp) pp = quick ? 200'000 : 5'000'000;
+  if (load_us <= 0) load_us = quick ? 200 : 5000;
   nlohmann::json out;
   auto want = [&](const std::string& part) { return only.empty() || only == part; };
   // --only runs the part in this process (no fork), so a profiler sees it.

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 
 namespace irqf::os {
@@ -88,6 +89,33 @@ class cpumask {
 
  private:
   std::array<uint64_t, max_cpus / 64> w_{};
+};
+
+/// An immutable cpumask held by pointer and shared by every interrupt that holds the same value
+/// (most hold the default affinity; x86 effective masks are single CPUs): 16 bytes per holder instead
+/// of 128. Assigning a cpumask allocates only when the value changes; assigning a shared_cpumask
+/// shares it. Reads go through get() or the implicit conversion (Linux keeps these masks in
+/// cpumask_var_t storage of nr_cpu_ids bits per interrupt, include/linux/irq.h irq_common_data).
+class shared_cpumask {
+ public:
+  shared_cpumask() = default;
+  shared_cpumask(const cpumask& m) { *this = m; }  // NOLINT: implicit, the masks' value semantics
+  shared_cpumask& operator=(const cpumask& m) {
+    if (!(get() == m)) p_ = m.empty() ? nullptr : std::make_shared<const cpumask>(m);
+    return *this;
+  }
+  const cpumask& get() const { return p_ ? *p_ : none(); }
+  operator const cpumask&() const { return get(); }  // NOLINT: implicit read access
+  const cpumask* operator->() const { return &get(); }
+  friend bool operator==(const shared_cpumask& a, const shared_cpumask& b) { return a.get() == b.get(); }
+  friend bool operator==(const shared_cpumask& a, const cpumask& b) { return a.get() == b; }
+
+ private:
+  static const cpumask& none() {
+    static const cpumask empty;  // immutable
+    return empty;
+  }
+  std::shared_ptr<const cpumask> p_;
 };
 
 inline std::string cpumask::list() const {

@@ -23,8 +23,12 @@ void mask_ack_irq(irq_desc& d, flow_env& env) {
 
 void count_kstat(irq_desc& d, unsigned cpu) {
   ++d.kstat;
-  if (d.kstat_cpu.size() <= cpu) d.kstat_cpu.resize(cpu + 1);
-  ++d.kstat_cpu[cpu];
+  for (auto& [c, n] : d.kstat_cpu)
+    if (c == cpu) {
+      ++n;
+      return;
+    }
+  d.kstat_cpu.emplace_back(cpu, 1);
 }
 
 /// irq_may_run: false while the handler runs on another CPU.

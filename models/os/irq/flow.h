@@ -10,6 +10,7 @@
 // which settles them at handler start (first handled, the rest merged). Events that arrive while
 // the irq is disabled or its handler is in progress stay in `held` (IRQS_PENDING) until the replay
 // or re-run settles them.
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -46,7 +47,15 @@ struct irq_desc {
   event_list held;                    ///< ledger ids waiting for a handler run
   // accounting (kstat_irqs, note_interrupt)
   uint64_t kstat = 0;                 ///< handler-loop entries counted by kstat_incr_irqs_this_cpu
-  std::vector<uint64_t> kstat_cpu;    ///< per CPU (/proc/interrupts columns)
+  /// Per-CPU counts (/proc/interrupts columns), only for CPUs that ran the flow: (cpu, count) in
+  /// first-use order. Linux keeps a per-CPU counter for every possible CPU; most interrupts fire on
+  /// one CPU, so this keeps an interrupt's footprint independent of the CPU count.
+  boost::container::small_vector<std::pair<unsigned, uint64_t>, 1> kstat_cpu;
+  uint64_t kstat_on(unsigned cpu) const {
+    for (auto& [c, n] : kstat_cpu)
+      if (c == cpu) return n;
+    return 0;
+  }
   uint64_t handler_runs = 0;          ///< handle_irq_event calls (re-runs included)
   uint64_t irq_count = 0, irqs_unhandled = 0, unhandled_total = 0;
   uint64_t last_unhandled_ps = 0;

@@ -39,7 +39,7 @@ int irq_core::alloc_irqs(const irq_alloc_request& rq) {
   }
   if (descs_.size() < virq + rq.nr) descs_.resize(virq + rq.nr);
   if (st_.size() < virq + rq.nr) st_.resize(virq + rq.nr);
-  cpumask all = cpumask::first_n(p_.ncpus);
+  if (all_cpus_->empty()) all_cpus_ = cpumask::first_n(p_.ncpus);
   for (unsigned i = 0; i < rq.nr; ++i) {
     irq_data& d = descs_[virq + i];
     bool keep_activated = d.activated && rq.legacy;
@@ -47,7 +47,10 @@ int irq_core::alloc_irqs(const irq_alloc_request& rq) {
     d.activated = keep_activated;
     d.irq = virq + i;
     d.in_use = true;
-    d.affinity = i < rq.affinity.size() && !rq.affinity[i].empty() ? rq.affinity[i] : all;
+    if (i < rq.affinity.size() && !rq.affinity[i].empty())
+      d.affinity = rq.affinity[i];
+    else
+      d.affinity = all_cpus_;
     d.managed = i < rq.managed.size() && rq.managed[i];
     core_state& s = st_[virq + i];
     s = core_state{};
@@ -187,7 +190,7 @@ bool irq_core::msi_direct_predicate(unsigned virq) const {
 int irq_core::chip_set_affinity(unsigned virq, const cpumask& mask, bool force) {
   if (remapped(virq)) return ir_->set_affinity(virq, mask, force);
   const apic_chip_data& a = vd_.chip_data(virq);
-  unsigned old_vec = a.cfg_vector, old_cpu = descs_[virq].effective.first();
+  unsigned old_vec = a.cfg_vector, old_cpu = descs_[virq].effective->first();
   uint32_t old_dest = a.cfg_dest_apicid;
   int ret = vd_.set_affinity(virq, mask);
   if (ret < 0 || !st_[virq].top) return ret;
@@ -264,7 +267,7 @@ int irq_core::cpu_down(unsigned cpu) {
     irq_data& d = descs_[virq];
     const apic_chip_data& a = vd_.chip_data(virq);
     if (!a.exists) continue;
-    if (!d.started || !d.effective.test(cpu)) continue;
+    if (!d.started || !d.effective->test(cpu)) continue;
     vd_.force_complete_move(virq);
     cpumask aff = st_[virq].move_pending && (st_[virq].pending_mask & online_).intersects(st_[virq].pending_mask)
                       ? st_[virq].pending_mask
@@ -283,7 +286,7 @@ int irq_core::cpu_down(unsigned cpu) {
       irr.emplace_back(virq, oldvec);
       hw_->hand_over_irr(cpu, oldvec, virq);
     }
-    cpumask keep = d.affinity;
+    cpumask keep = d.affinity;  // (a copy: d.affinity may be re-pointed below)
     chip_set_affinity(virq, aff & online_, false);
     d.affinity = keep == aff ? keep : aff;
   }
@@ -309,7 +312,7 @@ void irq_core::cpu_up(unsigned cpu) {
   for (unsigned virq = 0; virq < descs_.size(); ++virq) {
     if (!exists(virq)) continue;
     irq_data& d = descs_[virq];
-    if (!d.managed || !d.affinity.test(cpu)) continue;
+    if (!d.managed || !d.affinity->test(cpu)) continue;
     if (d.managed_shutdown) startup(virq);
   }
 }

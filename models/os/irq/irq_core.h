@@ -141,7 +141,7 @@ class irq_core {
  private:
   struct core_state {
     bool remapped = false, move_pcntxt = false, move_pending = false, can_reserve = false;
-    cpumask pending_mask;
+    shared_cpumask pending_mask;
     irq_chip_top* top = nullptr;
   };
   void set_exec(unsigned cpu) { if (tr_) tr_->exec_cpu = cpu; }
@@ -157,7 +157,8 @@ class irq_core {
   vector_domain vd_;
   std::unique_ptr<ir_domain> ir_;
   unsigned two_step_moves_ = 0, retriggers_ = 0;
-  unsigned first_free_ = 0;  ///< no descriptor below this is free (search hint for alloc_irqs)
+  unsigned first_free_ = 0;
+  shared_cpumask all_cpus_;  ///< the default affinity (irq_default_affinity), shared by the descriptors  ///< no descriptor below this is free (search hint for alloc_irqs)
 };
 
 }  // namespace irqf::os

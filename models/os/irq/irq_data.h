@@ -10,8 +10,8 @@ namespace irqf::os {
 
 struct irq_data {
   unsigned irq = 0;
-  cpumask affinity;            ///< irq_data_get_affinity_mask (user-set or irq_default_affinity)
-  cpumask effective;           ///< irq_data_get_effective_affinity_mask (one CPU on x86)
+  shared_cpumask affinity;     ///< irq_data_get_affinity_mask (user-set or irq_default_affinity)
+  shared_cpumask effective;    ///< irq_data_get_effective_affinity_mask (one CPU on x86)
   bool managed = false;        ///< IRQD_AFFINITY_MANAGED
   bool can_reserve = false;    ///< IRQD_CAN_RESERVE (reservation mode allowed)
   bool activated = false;      ///< IRQD_ACTIVATED

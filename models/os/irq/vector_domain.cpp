@@ -68,7 +68,7 @@ void vector_domain::apic_update_irq_cfg(unsigned virq, unsigned vector, unsigned
   apic_chip_data& a = apicd_[virq];
   a.cfg_vector = vector;
   a.cfg_dest_apicid = dest_apicid(cpu);
-  descs_[virq].effective = cpumask{cpu};
+  descs_[virq].effective = single_cpu(cpu);
   trace_record r;
   r.event = "vector_config";
   r.f("irq", virq).f("vector", vector).f("cpu", cpu).f("apicdest", a.cfg_dest_apicid);
@@ -180,7 +180,7 @@ int vector_domain::activate_reserved(unsigned virq) {
     a.has_reserved = false;
     if (!descs_[virq].can_reserve) a.can_reserve = false;
   }
-  if (!descs_[virq].effective.subset_of(descs_[virq].affinity)) ++broken_warnings_;
+  if (!descs_[virq].effective->subset_of(descs_[virq].affinity)) ++broken_warnings_;
   return ret;
 }
 

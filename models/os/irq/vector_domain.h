@@ -127,6 +127,12 @@ class vector_domain {
   std::vector<std::array<int32_t, nr_vectors>> vector_irq_;
   std::vector<std::vector<unsigned>> cleanup_;  // per-CPU cleanup list (virqs)
   cpumask cleanup_cpus_;                         // CPUs whose list is not empty
+  std::vector<shared_cpumask> single_;           // {cpu} masks shared by the effective affinities
+  const shared_cpumask& single_cpu(unsigned cpu) {
+    if (single_.size() <= cpu) single_.resize(cpu + 1);
+    if (single_[cpu]->empty()) single_[cpu] = cpumask{cpu};
+    return single_[cpu];
+  }
   void note_cleanup(unsigned cpu) {
     if (cleanup_[cpu].empty()) cleanup_cpus_.clear(cpu); else cleanup_cpus_.set(cpu);
   }
