@@ -13,9 +13,12 @@ const component_schema& sim_schema() {
       "how long and how finely to simulate",
       {param_spec::real("duration_us", "us", 1000, 0.001, 1e9, "simulated time to run"),
        param_spec::integer("quantum_ns", "ns", 0, 0, 1'000'000,
-                           "temporal-decoupling quantum of OS tasks: 0 (default) synchronises after "
-                           "every access; a larger value lets software run ahead of hardware, which "
-                           "narrows race windows and so changes results (speed experiments only)")}};
+                           "temporal-decoupling quantum of OS tasks where they only touch their own "
+                           "memory (IRTE stores, queued invalidation): they run ahead at most this far "
+                           "and never past another process's next event. 0 (default) waits after every "
+                           "access. Non-zero gives the same ledgers unless two processes act at the very "
+                           "same picosecond: SystemC orders such ties by its event-heap history, which "
+                           "fewer waits change (basic-delivery's 8 in-phase sources are such a case)")}};
   return s;
 }
 

@@ -58,8 +58,9 @@ const component_schema& kernel::schema() {
                         "modify_irte software (irq_2_ir_lock, cmpxchg/stores, cache flush) before the "
                         "invalidation (assumption)"),
        param_spec::real("quantum_ns", "ns", 0, 0, 1e9,
-                        "temporal-decoupling quantum of process-context tasks: a task synchronises when "
-                        "its local time exceeds it (0 = after every access)"),
+                        "temporal-decoupling quantum of process-context tasks inside lookahead sections "
+                        "(IRTE stores, queued invalidation): a task runs ahead at most this far and never "
+                        "past another process's next event (0 = wait after every access)"),
        param_spec::real("tick_ns", "ns", 4e6, 1e3, 1e9,
                         "one jiffy, the vector-cleanup timer delay since 6.6 (CONFIG_HZ_250, the "
                         "kernel/Kconfig.hz default)")}};
@@ -160,11 +161,9 @@ void kernel::charge(const sc_time& t) {
   }
   if (!in_thread()) return;  // elaboration or method context: untimed
   task_local_ += t;
-  if (task_local_ > quantum_ || (quantum_ == SC_ZERO_TIME && task_local_ > SC_ZERO_TIME)) {
-    sc_time w = task_local_;
-    task_local_ = SC_ZERO_TIME;
-    sc_core::wait(w);
-  }
+  // Run ahead only where no other process can observe it (see lookahead_section).
+  if (lookahead_ && task_local_ <= quantum_ && task_local_ < sc_core::sc_time_to_pending_activity()) return;
+  sync_local();
 }
 
 void kernel::sync_local() {
@@ -205,6 +204,7 @@ void kernel::run_task(const std::string& nm, std::function<void()> fn) {
 // bus accesses
 
 void kernel::bus_rd(uint64_t addr, void* dst, unsigned len) {
+  sync_for(addr);
   sc_time start = in_irq_ ? irq_time_ : task_local_;
   sc_time d = start;
   if (bus_read(mmio, addr, dst, len, d) != tlm::TLM_OK_RESPONSE) {
@@ -215,6 +215,7 @@ void kernel::bus_rd(uint64_t addr, void* dst, unsigned len) {
 }
 
 void kernel::bus_wr(uint64_t addr, const void* src, unsigned len) {
+  sync_for(addr);
   sc_time start = in_irq_ ? irq_time_ : task_local_;
   sc_time d = start;
   if (bus_write(mmio, addr, src, len, d) != tlm::TLM_OK_RESPONSE)
@@ -286,6 +287,7 @@ void kernel::pci_ims_free_irq(bdf dev, msi_map map) {
 // local APIC (x2APIC MSRs or the xAPIC page of the CPU the code runs on)
 
 uint32_t kernel::apic_read(unsigned cpu, uint32_t off) {
+  if (lookahead_) sync_local();
   sc_time d = SC_ZERO_TIME;
   uint32_t v = 0;
   cpu_port_if* c = fw_.cpus[cpu];
@@ -301,6 +303,7 @@ uint32_t kernel::apic_read(unsigned cpu, uint32_t off) {
 }
 
 void kernel::apic_write(unsigned cpu, uint32_t off, uint64_t v) {
+  if (lookahead_) sync_local();
   sc_time d = SC_ZERO_TIME;
   cpu_port_if* c = fw_.cpus[cpu];
   if (x2apic_) {

@@ -126,8 +126,29 @@ class kernel : public component, public os_entry_if {
   void spend(double ns);
 
   unsigned ncpus() const;
-  /// Temporal-decoupling quantum of process-context tasks (0 = synchronise after every access).
+  /// Temporal-decoupling quantum of process-context tasks inside lookahead sections (0 = always
+  /// synchronise after every access). See lookahead_section.
   void set_quantum(sc_core::sc_time q);
+
+  /// RAII scope of process-context code whose only effects are on the kernel's own DMA memory
+  /// (IRTEs, invalidation descriptors, status words) and step costs. Inside it, a task runs ahead
+  /// of simulated time without a wait() while its local time stays within the quantum and before
+  /// the next activity any other process has scheduled (sc_time_to_pending_activity): nothing
+  /// else can run in that window, so nothing can tell. Any other access (MMIO, config, MSR)
+  /// synchronises first, and the section synchronises when it ends. Temporal decoupling that
+  /// cannot change a result (checked by the quantum test on the headline and the golden ledgers).
+  class lookahead_section {
+   public:
+    explicit lookahead_section(kernel& k) : k_(k) { ++k_.lookahead_; }
+    ~lookahead_section() {
+      if (--k_.lookahead_ == 0) k_.sync_local();
+    }
+    lookahead_section(const lookahead_section&) = delete;
+    lookahead_section& operator=(const lookahead_section&) = delete;
+
+   private:
+    kernel& k_;
+  };
   /// Observer of every interrupt entry (cpu, kind, vector), e.g. to record the ordered deliveries
   /// on a CPU for a scenario's `deliveries.cpuN` expectation. Empty by default (no cost).
   std::function<void(unsigned cpu, entry_kind kind, uint8_t vector)> on_entry;
@@ -199,7 +220,13 @@ class kernel : public component, public os_entry_if {
   void charge(const sc_core::sc_time& t);
   bool in_thread() const;
   void sync_local();
-  // bus
+  /// The kernel's own DMA memory ([kernel_memory_base, end of alloc_dma)).
+  bool own_memory(uint64_t addr) const { return addr >= fw_.kernel_memory_base && addr < next_dma_; }
+  /// Before an access with effects outside the kernel's memory: catch simulated time up.
+  void sync_for(uint64_t addr) {
+    if (lookahead_ && !own_memory(addr)) sync_local();
+  }
+  unsigned lookahead_ = 0;  ///< open lookahead_section scopes
   void bus_rd(uint64_t addr, void* dst, unsigned len);
   void bus_wr(uint64_t addr, const void* src, unsigned len);
   // local APIC through cpu_port_if

@@ -83,6 +83,7 @@ bool ir_hw_qi::enable(bool x2apic) {
 
 void ir_hw_qi::store_irte(unsigned index, const irte& e, bool atomic128) {
   ++irte_writes_;
+  kernel::lookahead_section own_memory_only(k_);
   k_.charge(k_.irte_cost_);
   const uint64_t a = irt_ + uint64_t(index) * 16;
   if (atomic128) {
@@ -111,6 +112,7 @@ void ir_hw_qi::flush_iec_global() {
 }
 
 int ir_hw_qi::qi_submit_sync(const iommu::qi_desc* d, unsigned n) {
+  kernel::lookahead_section own_memory_and_synchronised_mmio(k_);
   for (unsigned i = 0; i < n; ++i) {
     uint64_t raw[2] = {d[i].lo, d[i].hi};
     k_.memcpy_to(iq_ + uint64_t(free_head_) * iommu::qi_desc_size, raw, 16);
