@@ -255,7 +255,7 @@ int sc_main(int argc, char* argv[]) {
 
   struct sc { unsigned cpus, devices, entries; };
   std::vector<sc> scales = quick ? std::vector<sc>{{8, 1, 256}, {64, 2, 512}}
-                                 : std::vector<sc>{{8, 1, 1024}, {64, 8, 1024}, {256, 16, 2048}, {1024, 28, 2048}};
+                                 : std::vector<sc>{{8, 1, 1024}, {64, 8, 1024}, {256, 16, 2048}, {1024, 64, 1024}};
   out["scale"] = nlohmann::json::array();
   for (auto& s : scales)
     if (want("scale-" + std::to_string(s.cpus)))
@@ -291,13 +291,18 @@ int sc_main(int argc, char* argv[]) {
   std::printf("| measurement | value |\n|---|---|\n");
   std::printf("| bare SystemC event (1 ns ping-pong) | %.2f M events/s |\n", num(out, "systemc_events_per_s") / 1e6);
   for (auto& [k, v] : out["e2e"].items())
-    std::printf("| end to end, %s | %.2f M handled/s, ratio %.3f%s |\n", k.c_str(), num(v, "handled_per_s") / 1e6,
-                num(v, "ratio"), v.contains("error") ? (" ERROR " + v["error"].get<std::string>()).c_str() : "");
-  std::printf("\n| CPUs | devices | IMS/dev | vectors | set-up s | bytes/vector | ns/interrupt |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| end to end, %s | %.2f M handled/s, ratio %.3f (%.2f delta cycles per interrupt: bound %.2f)%s |\n",
+                k.c_str(), num(v, "handled_per_s") / 1e6, num(v, "ratio"), num(v, "delta_cycles_per_interrupt"),
+                num(v, "ratio_bound"),
+                v.contains("error") ? (" ERROR " + v["error"].get<std::string>()).c_str() : "");
+  std::printf("\n| CPUs | devices | IMS/dev | vectors | set-up s | of which allocation s | delta cycles/vector "
+              "| platform MiB | bytes/vector | ns/interrupt |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (auto& s : out["scale"])
-    std::printf("| %.0f | %.0f | %.0f | %.0f | %.3f | %.0f | %.0f |\n", num(s, "cpus"), num(s, "devices"),
-                num(s, "ims_entries"), num(s, "vectors"), num(s, "setup_s"), num(s, "bytes_per_vector"),
-                num(s, "ns_per_interrupt"));
+    std::printf("| %.0f | %.0f | %.0f | %.0f | %.3f | %.3f | %.1f | %.1f | %.0f | %.0f |%s\n", num(s, "cpus"),
+                num(s, "devices"), num(s, "ims_entries"), num(s, "vectors"), num(s, "setup_s"), num(s, "allocation_s"),
+                num(s, "allocation_delta_cycles_per_vector"), num(s, "platform_bytes") / 1048576.0,
+                num(s, "bytes_per_vector"), num(s, "ns_per_interrupt"),
+                s.contains("error") ? (" ERROR " + s["error"].get<std::string>()).c_str() : "");
   std::printf("\n| headline variant | interrupts raised | wall s |\n|---|---|---|\n");
   for (auto& h : out["headline"])
     std::printf("| %s | %.0f | %.2f |\n", h.value("variant", std::string("?")).c_str(), num(h, "raised"), num(h, "wall_s"));
