@@ -123,7 +123,7 @@ void validate_platform(const yaml_doc& doc, const YAML::Node& plat) {
   section(interconnect::schema(), doc, plat, "host_bus");
   section(iommu_section_schema(), doc, plat, "iommu");
   section(ioapic::ioapic::schema(), doc, plat, "ioapic");
-  section(pcie_topology_schema(), doc, plat, "pcie", {});
+  section(pcie_topology_schema(), doc, plat, "pcie", {"switches"});  // switches: a list, read by build_pcie
   section(os::kernel::schema(), doc, plat, "os");
   const YAML::Node& devs = plat["devices"];
   if (devs.IsDefined() && !devs.IsNull()) {
@@ -195,7 +195,7 @@ platform::platform(const yaml_doc& doc, uint64_t seed) {
 }
 
 void platform::build_pcie(const yaml_doc& doc, const YAML::Node& pn, const YAML::Node& devs) {
-  param_values pp = param_values::bind(pcie_topology_schema(), doc, pn);
+  param_values pp = param_values::bind(pcie_topology_schema(), doc, pn, {"switches"});
   rc = std::make_unique<pcie::root_complex>("pcie", ctx, subset(pcie::root_complex::schema(), pp));
   rc->ir_out.bind(ir_mux->in);
   rc->mem_out.bind(memory->socket);
