@@ -162,7 +162,11 @@ void kernel::charge(const sc_time& t) {
   if (!in_thread()) return;  // elaboration or method context: untimed
   task_local_ += t;
   // Run ahead only where no other process can observe it (see lookahead_section).
-  if (lookahead_ && task_local_ <= quantum_ && task_local_ < sc_core::sc_time_to_pending_activity()) return;
+  // (Never consulted at quantum 0: sc_time_to_pending_activity() also drops cancelled events from
+  // the event heap, which must not differ from a run without lookahead.)
+  if (lookahead_ && quantum_ > SC_ZERO_TIME && task_local_ <= quantum_ &&
+      task_local_ < sc_core::sc_time_to_pending_activity())
+    return;
   sync_local();
 }
 
