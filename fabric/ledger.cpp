@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
-#include <stdexcept>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "fabric/error.h"
 

@@ -3,6 +3,7 @@
 // value, writable and write-1-to-clear masks, and its fields — and a reg_file holds the values.
 // The table drives decoding, log names, `irqfabric describe` output and by-name access from
 // scenarios. Fields are constexpr bit ranges, so behaviour code says REG_FIELD.get(v), never shifts.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,8 +53,42 @@ class reg_table {
   /// Markdown table of the registers (generated docs).
   std::string markdown() const;
 
+  /// A `len`-byte (1..8) software read at byte `offset`, which may cover parts of several
+  /// registers: each register's bytes come from get(index) (its current value), bytes outside
+  /// every register read as zero. Little-endian, as MMIO on x86/PCIe.
+  template <class Get> uint64_t read_bytes(uint32_t offset, unsigned len, Get&& get) const {
+    uint64_t v = 0;
+    for_each_slice(offset, len, [&](size_t i, unsigned shift, unsigned n, unsigned at) {
+      v |= ((get(i) >> (8 * shift)) & byte_mask(n)) << (8 * at);
+    });
+    return v;
+  }
+  /// A `len`-byte software write of `value` at byte `offset`: put(index, mask, data) once per
+  /// register touched, `mask` covering the written bytes within the register and `data` holding
+  /// them in place; bytes outside every register are ignored.
+  template <class Put> void write_bytes(uint32_t offset, unsigned len, uint64_t value, Put&& put) const {
+    for_each_slice(offset, len, [&](size_t i, unsigned shift, unsigned n, unsigned at) {
+      put(i, byte_mask(n) << (8 * shift), ((value >> (8 * at)) & byte_mask(n)) << (8 * shift));
+    });
+  }
+  static constexpr uint64_t byte_mask(unsigned n) { return n >= 8 ? ~0ull : ((1ull << (8 * n)) - 1); }
+
  private:
   std::vector<reg_def> defs_;
+  /// f(index, byte offset within the register, bytes, byte offset within the access).
+  template <class F> void for_each_slice(uint32_t offset, unsigned len, F&& f) const {
+    for (unsigned b = 0; b < len;) {
+      auto i = at_offset(offset + b);
+      if (!i) {
+        ++b;
+        continue;
+      }
+      const unsigned shift = offset + b - defs_[*i].offset;
+      const unsigned n = std::min(unsigned(defs_[*i].size) - shift, len - b);
+      f(*i, shift, n, b);
+      b += n;
+    }
+  }
 };
 
 /// Register values of one instance.

@@ -130,28 +130,12 @@ void dsa_device::write_reg(size_t i, uint64_t v) {
   regs_->write(i, v);
 }
 
-namespace {
-uint64_t bytes_mask(unsigned n) { return n >= 8 ? ~0ull : ((1ull << (8 * n)) - 1); }
-}  // namespace
 
 uint64_t dsa_device::bar_read(int bar, uint64_t off, unsigned len) {
   if (bar != 0) return 0;  // portals read as zero
   if (off >= lay_.ims && off < lay_.ims + uint64_t(lay_.ims_entries) * ims_entry::bytes)
     return ims_->mmio_read(off - lay_.ims, len);
-  uint64_t v = 0;
-  for (unsigned b = 0; b < len;) {
-    auto i = table_->at_offset(uint32_t(off + b));
-    if (!i) {
-      ++b;
-      continue;
-    }
-    const reg_def& d = (*table_)[*i];
-    const unsigned shift = unsigned(off + b - d.offset);
-    const unsigned n = std::min<unsigned>(d.size - shift, len - b);
-    v |= ((read_reg(*i) >> (8 * shift)) & bytes_mask(n)) << (8 * b);
-    b += n;
-  }
-  return v;
+  return table_->read_bytes(uint32_t(off), len, [&](size_t i) { return read_reg(i); });
 }
 
 void dsa_device::bar_write(int bar, uint64_t off, uint64_t val, unsigned len) {
@@ -165,21 +149,10 @@ void dsa_device::bar_write(int bar, uint64_t off, uint64_t val, unsigned len) {
     ims_->mmio_write(off - lay_.ims, val, len);
     return;
   }
-  for (unsigned b = 0; b < len;) {
-    auto i = table_->at_offset(uint32_t(off + b));
-    if (!i) {
-      ++b;
-      continue;
-    }
-    const reg_def& d = (*table_)[*i];
-    const unsigned shift = unsigned(off + b - d.offset);
-    const unsigned n = std::min<unsigned>(d.size - shift, len - b);
-    const uint64_t m = bytes_mask(n) << (8 * shift);
-    const uint64_t part = ((val >> (8 * b)) & bytes_mask(n)) << (8 * shift);
+  table_->write_bytes(uint32_t(off), len, val, [&](size_t i, uint64_t m, uint64_t part) {
     // Bytes not written keep their value, except write-1-to-clear bits, written as 0.
-    write_reg(*i, (regs_->get(*i) & ~m & ~d.w1c) | part);
-    b += n;
-  }
+    write_reg(i, (regs_->get(i) & ~m & ~(*table_)[i].w1c) | part);
+  });
 }
 
 bool dsa_device::bar_write_block(int bar, uint64_t off, const uint8_t* src, unsigned len) {

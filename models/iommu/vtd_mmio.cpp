@@ -7,9 +7,6 @@
 
 namespace irqf::iommu {
 
-namespace {
-constexpr uint64_t byte_mask(unsigned n) { return n >= 8 ? ~0ull : ((1ull << (8 * n)) - 1); }
-}  // namespace
 
 void vtd_unit::regs_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   uint64_t a = gp.get_address();
@@ -32,31 +29,11 @@ void vtd_unit::regs_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& 
 }
 
 uint64_t vtd_unit::mmio_read(uint32_t off, unsigned len) const {
-  uint64_t v = 0;
-  for (unsigned b = 0; b < len;) {
-    auto i = table_.at_offset(off + b);
-    if (!i) { ++b; continue; }
-    const reg_def& d = table_[*i];
-    unsigned start = off + b - d.offset;
-    unsigned n = std::min(unsigned(d.size) - start, len - b);
-    v |= ((regs_.get(*i) >> (8 * start)) & byte_mask(n)) << (8 * b);
-    b += n;
-  }
-  return v;
+  return table_.read_bytes(off, len, [&](size_t i) { return regs_.get(i); });
 }
 
 void vtd_unit::mmio_write(uint32_t off, unsigned len, uint64_t value, sc_core::sc_time& delay) {
-  for (unsigned b = 0; b < len;) {
-    auto i = table_.at_offset(off + b);
-    if (!i) { ++b; continue; }
-    const reg_def& d = table_[*i];
-    unsigned start = off + b - d.offset;
-    unsigned n = std::min(unsigned(d.size) - start, len - b);
-    uint64_t mask = byte_mask(n) << (8 * start);
-    uint64_t data = ((value >> (8 * b)) & byte_mask(n)) << (8 * start);
-    write_reg(*i, mask, data, delay);
-    b += n;
-  }
+  table_.write_bytes(off, len, value, [&](size_t i, uint64_t mask, uint64_t data) { write_reg(i, mask, data, delay); });
 }
 
 void vtd_unit::write_reg(size_t i, uint64_t mask, uint64_t data, sc_core::sc_time& delay) {

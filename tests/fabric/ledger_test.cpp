@@ -62,3 +62,25 @@ TEST_CASE("latency percentiles use nearest rank over handled events") {
   CHECK(lat.p99 == 99.0);
   CHECK(lat.max == 100.0);
 }
+
+TEST_CASE("a message table's sources are one range: consecutive ids, names per entry") {
+  ledger l;
+  auto before = l.add_source("vtd/fault/0");
+  auto t = l.add_source_range("td0/msix", 2048);
+  CHECK(before == 0);
+  CHECK(t == 1);
+  CHECK(l.source_count() == 2049);
+  CHECK(l.source_name(t) == "td0/msix/0");
+  CHECK(l.source_name(t + 2047) == "td0/msix/2047");
+  CHECK(l.source_name(before) == "vtd/fault/0");
+  // The kernel names the source it expects by string: that finds the range's entry, not a new one.
+  CHECK(l.add_source("td0/msix/17") == t + 17);
+  CHECK(l.add_source("td0/msix/2048") == 2049);  // past the table: a source of its own
+  CHECK(l.add_source("td0/msix/x") == 2050);
+  CHECK(l.add_source_range("td0/msix", 2048) == t);  // idempotent
+  CHECK_THROWS_AS(l.add_source_range("td0/msix", 16), std::logic_error);
+  auto e = l.raise(t + 5, 0);
+  l.handled(e, 100);
+  CHECK(l.per_source_json()[0]["source"] == "td0/msix/5");
+  CHECK(check_conservation(l.totals()).ok);
+}
