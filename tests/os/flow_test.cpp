@@ -57,6 +57,17 @@ TEST_CASE("handle_edge_irq: kstat, ack before the handler", "[os][flow]") {
   CHECK(env.calls == std::vector<std::string>{"ack", "action:1"});
   CHECK(d.kstat == 1);
   CHECK(d.inprogress_until_ps == 1500);
+  // /proc/interrupts columns: counted on the CPU that ran the flow, kept only for CPUs that did.
+  env.c = 1000;
+  env.t = 2000;
+  handle_edge_irq(d, env);
+  env.t = 4000;
+  handle_edge_irq(d, env);
+  CHECK(d.kstat == 3);
+  CHECK(d.kstat_on(0) == 1);
+  CHECK(d.kstat_on(1000) == 2);
+  CHECK(d.kstat_on(5) == 0);
+  CHECK(d.kstat_cpu.size() == 2);
 }
 
 TEST_CASE("lazy disable: the first edge masks and stays PENDING - enable resends once", "[os][flow]") {

@@ -223,3 +223,23 @@ TEST_CASE("vector: behaviour 10, managed irq shut down when its mask goes offlin
   CHECK(s.core.vectors().chip_data(irq2).cpu == 2);
   CHECK(s.core.vectors().chip_data(irq2).vector == vec);
 }
+
+TEST_CASE("irq_alloc_descs: the lowest free range at or above the dynamic base, reused after free") {
+  stack s(false);
+  irq_alloc_request rq;
+  rq.top = &s.top;
+  rq.nr = 1;
+  const int a = s.core.alloc_irqs(rq), b = s.core.alloc_irqs(rq), c = s.core.alloc_irqs(rq);
+  REQUIRE(a > 0);
+  CHECK(b == a + 1);
+  CHECK(c == a + 2);
+  s.core.free_irqs(unsigned(b), 1);
+  CHECK(s.core.alloc_irqs(rq) == b);  // the hole is found again
+  rq.nr = 2;
+  CHECK(s.core.alloc_irqs(rq) == a + 3);  // a+3, a+4
+  s.core.free_irqs(unsigned(a), 1);
+  CHECK(s.core.alloc_irqs(rq) == a + 5);  // one free slot at a is too small for two
+  rq.nr = 1;
+  CHECK(s.core.alloc_irqs(rq) == a);
+  CHECK(s.core.alloc_irqs(rq) == a + 7);
+}
