@@ -104,7 +104,7 @@ void ioapic::set_pin(unsigned pin, bool level, std::span<const event_id> events)
                         loss_cause::intx_deasserted, now_ps());
     carried_[pin].clear();
   }
-  if (rte::TRIGGER_MODE.test(e)) {  // level
+  if (rte::level_triggered(e)) {
     if (now) service_level(pin);
     return;
   }
@@ -123,7 +123,7 @@ void ioapic::set_pin(unsigned pin, bool level, std::span<const event_id> events)
 
 void ioapic::service_level(unsigned pin) {
   const uint64_t e = rte_[pin];
-  if (!rte::TRIGGER_MODE.test(e) || !line_asserted(pin) || rte::MASK.test(e) || rte::REMOTE_IRR.test(e)) return;
+  if (!rte::level_triggered(e) || !line_asserted(pin) || rte::MASK.test(e) || rte::REMOTE_IRR.test(e)) return;
   rte_[pin] = rte::REMOTE_IRR.set(e, 1);
   deliver(pin);
 }
@@ -133,7 +133,7 @@ void ioapic::deliver(unsigned pin) {
   if (carried_[pin].empty()) carried_[pin].push_back(ctx.led.raise(src0_ + pin, now_ps()));
   event_list ids;
   ids.swap(carried_[pin]);
-  const bool level = rte::TRIGGER_MODE.test(e);
+  const bool level = rte::level_triggered(e);
   uint64_t addr = msi_window_base | rte::ADDR_SOURCE.get(e) << 4;
   addr = msi_fields::ADDR_DM.set(addr, rte::DEST_MODE.get(e));
   uint64_t data = 0;
@@ -158,7 +158,7 @@ void ioapic::deliver(unsigned pin) {
 void ioapic::eoi_broadcast(uint8_t vector) {
   for (unsigned pin = 0; pin < rte_.size(); ++pin) {
     const uint64_t e = rte_[pin];
-    if (!rte::TRIGGER_MODE.test(e) || !rte::REMOTE_IRR.test(e) || rte::VECTOR.get(e) != vector) continue;
+    if (!rte::level_triggered(e) || !rte::REMOTE_IRR.test(e) || rte::VECTOR.get(e) != vector) continue;
     rte_[pin] = rte::REMOTE_IRR.set(e, 0);
     if (ctx.trace.on()) ctx.trace.instant(track_, stage::eoi, now_ps(), {}, {{"pin", pin}, {"vec", vector}});
     service_level(pin);  // still asserted: delivered again
@@ -168,7 +168,7 @@ void ioapic::eoi_broadcast(uint8_t vector) {
 void ioapic::write_entry(unsigned pin, uint64_t v) {
   const uint64_t old = rte_[pin];
   uint64_t nv = (old & ~rte::WRITABLE) | (v & rte::WRITABLE);
-  if (!rte::TRIGGER_MODE.test(nv)) nv = rte::REMOTE_IRR.set(nv, 0);  // edge entries have no Remote IRR
+  if (!rte::level_triggered(nv)) nv = rte::REMOTE_IRR.set(nv, 0);  // edge entries have no Remote IRR
   rte_[pin] = nv;
   // An unmasked level entry whose line is asserted is delivered (QEMU hw/intc/ioapic.c services
   // the pin on every redirection write); edges need a new edge.

@@ -48,6 +48,12 @@ inline constexpr bitfield DELIVERY_STATUS{12, 1};    // read-only
 inline constexpr bitfield POLARITY{13, 1};           // 1 = low active
 inline constexpr bitfield REMOTE_IRR{14, 1};         // read-only
 inline constexpr bitfield TRIGGER_MODE{15, 1};       // 1 = level
+/// Whether an entry works level-triggered (Remote IRR, level message, re-delivery): only Fixed and
+/// Lowest Priority entries do; NMI, SMI, INIT and ExtINT are edge whatever Trigger Mode says
+/// (82093AA datasheet §3.2.4 redirection table; SDM §11.11.2).
+constexpr bool level_triggered(uint64_t e) {
+  return TRIGGER_MODE.test(e) && DELIVERY_MODE.get(e) <= 1;  // 000 Fixed, 001 Lowest Priority
+}
 inline constexpr bitfield MASK{16, 1};
 inline constexpr bitfield INTERRUPT_FORMAT{48, 1};   // 1 = remappable
 inline constexpr bitfield INTERRUPT_INDEX{49, 15};   // remappable: Interrupt Index[14:0]

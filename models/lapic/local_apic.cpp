@@ -263,7 +263,7 @@ void local_apic::eoi() {
       uint64_t l = regs_.get(e);
       if (lvt::REMOTE_IRR.test(l) && lvt::VECTOR.get(l) == vec) {
         regs_.set(e, lvt::REMOTE_IRR.set(l, 0));
-        if (lint_level_[pin]) set_lint(pin, true);
+        if (lint_asserted(pin)) lint_evaluate(pin, true);
       }
     }
     bool suppressed = directed_eoi_ && svr::EOI_BCAST_SUPPRESSION.test(regs_.get(idx(reg::SVR)));
@@ -310,13 +310,23 @@ void local_apic::deliver_lvt(reg entry, const char* kind, unsigned index) {
 
 void local_apic::set_lint(unsigned pin, bool level) {
   assert(pin < 2);
-  bool was = lint_level_[pin];
+  const bool was = lint_asserted(pin);
   lint_level_[pin] = level;
+  lint_evaluate(pin, was);
+}
+
+bool local_apic::lint_asserted(unsigned pin) const {
+  // Interrupt Input Pin Polarity (LVT bit 13, SDM §11.5.1): 0 active high, 1 active low.
+  return lint_level_[pin] != lvt::PIN_POLARITY.test(regs_.get(idx(pin ? reg::LVT_LINT1 : reg::LVT_LINT0)));
+}
+
+void local_apic::lint_evaluate(unsigned pin, bool was_asserted) {
+  const bool asserted = lint_asserted(pin);
   uint64_t l = regs_.get(idx(pin ? reg::LVT_LINT1 : reg::LVT_LINT0));
   bool level_fixed = lvt::TRIGGER_MODE.test(l) && lvt::DELIVERY_MODE.get(l) == uint64_t(delivery_mode::fixed);
   if (level_fixed) {
-    if (level && !lvt::REMOTE_IRR.test(l)) deliver_lvt(pin ? reg::LVT_LINT1 : reg::LVT_LINT0, "lint", pin);
-  } else if (level && !was) {
+    if (asserted && !lvt::REMOTE_IRR.test(l)) deliver_lvt(pin ? reg::LVT_LINT1 : reg::LVT_LINT0, "lint", pin);
+  } else if (asserted && !was_asserted) {
     deliver_lvt(pin ? reg::LVT_LINT1 : reg::LVT_LINT0, "lint", pin);
   }
 }
@@ -333,17 +343,21 @@ void local_apic::send_icr(uint64_t low, uint32_t dest, sc_time delay) {
   irq.level_trigger = icr::TRIGGER_MODE.test(low);
   irq.dest = dest;
   uint8_t sh = uint8_t(icr::DESTINATION_SHORTHAND.get(low));
-  // INIT level de-assert only synchronised arbitration IDs; not supported since the Pentium 4
-  // (SDM §11.6.1): nothing is sent.
-  if (irq.mode == delivery_mode::init && irq.level_trigger && !irq.level_assert) return;
+  // Level-triggered IPIs (SDM §11.6.1, valid ICR combinations for Pentium 4 and Xeon, notes 1-2):
+  // a level de-assert is ignored — nothing is sent (this includes INIT level de-assert, which only
+  // synchronised arbitration IDs before the Pentium 4) — and a level assert is sent as edge, so a
+  // target never sets TMR (and never broadcasts an EOI) for an IPI.
+  if (irq.level_trigger) {
+    if (!irq.level_assert) return;
+    irq.level_trigger = false;
+  }
   event_id ev[1] = {ctx.led.raise(source("ipi", irq.vector), now_ps())};
   if (ctx.trace.on()) ctx.trace.instant(track_, stage::raise, now_ps(), ev, {{"vec", irq.vector}, {"ipi", 1}});
-  // Valid ICR combinations (SDM §11.6.1, Table 11-3): 011/111 are reserved; "self" takes Fixed
-  // only; "all including self" does not take lowest priority.
+  // Valid ICR combinations (SDM §11.6.1, Pentium 4 and Xeon table): 011/111 are reserved; "self"
+  // and "all including self" take Fixed only (lowest priority, NMI, INIT, SMI, Start-Up invalid).
   unsigned m = unsigned(irq.mode);
   bool valid = m != 3 && m != 7;
-  if (sh == icr::self && irq.mode != delivery_mode::fixed) valid = false;
-  if (sh == icr::all_including_self && irq.mode == delivery_mode::lowest) valid = false;
+  if ((sh == icr::self || sh == icr::all_including_self) && irq.mode != delivery_mode::fixed) valid = false;
   if (!valid) {
     log->warn("invalid ICR combination (delivery mode {}, shorthand {}): not sent", m, sh);
     return drop(ev, loss_cause::unsupported_delivery, irq.vector);

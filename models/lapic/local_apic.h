@@ -101,7 +101,8 @@ class local_apic : public component, public register_view {
   void mmio_write(uint32_t offset, uint32_t value, sc_core::sc_time delay);
 
   // ---- LVT inputs ----
-  /// LINT0/LINT1 pin level (`pin` 0 or 1). A rising edge (or an asserted level with a
+  /// LINT0/LINT1 electrical pin level (`pin` 0 or 1), seen through the entry's Interrupt Input
+  /// Pin Polarity (SDM §11.5.1: 1 = active low). Becoming asserted (or staying asserted with a
   /// level-triggered Fixed entry whose Remote IRR is clear) delivers per the LVT entry; a masked
   /// entry delivers nothing. Raises its own ledger event "cpu<i>/lint/<pin>" when it delivers.
   void set_lint(unsigned pin, bool level);
@@ -132,6 +133,9 @@ class local_apic : public component, public register_view {
   track_id track() const { return track_; }
 
  private:
+  bool lint_asserted(unsigned pin) const;
+  /// Delivers from LINT `pin` if its state calls for it (`was_asserted`: before the change).
+  void lint_evaluate(unsigned pin, bool was_asserted);
   friend class cpu_core;
   // registers
   uint32_t read_reg(reg r);

@@ -96,7 +96,7 @@ void local_apic::write_reg(reg r, uint64_t v, sc_time delay) {
     if (r == reg::LVT_TIMER) timer_write_lvt(old);
     if ((r == reg::LVT_LINT0 || r == reg::LVT_LINT1) && lvt::MASK.test(old) && !lvt::MASK.test(regs_.get(i))) {
       unsigned pin = r == reg::LVT_LINT1;
-      if (lint_level_[pin] && lvt::TRIGGER_MODE.test(regs_.get(i))) set_lint(pin, true);  // level still high
+      if (lint_asserted(pin) && lvt::TRIGGER_MODE.test(regs_.get(i))) lint_evaluate(pin, true);  // still asserted
     }
   }
   // Everything else is read-only: the write is ignored.

@@ -135,8 +135,10 @@ class kernel : public component, public os_entry_if {
   /// of simulated time without a wait() while its local time stays within the quantum and before
   /// the next activity any other process has scheduled (sc_time_to_pending_activity): nothing
   /// else can run in that window, so nothing can tell. Any other access (MMIO, config, MSR)
-  /// synchronises first, and the section synchronises when it ends. Temporal decoupling that
-  /// cannot change a result (checked by the quantum test on the headline and the golden ledgers).
+  /// synchronises first, and the section synchronises when it ends (loosely-timed temporal
+  /// decoupling, IEEE 1666-2011 §16.2.2 / §4.5.7 sc_time_to_pending_activity). Results match
+  /// quantum 0 except where two processes act at the same picosecond (SystemC orders such ties by
+  /// its event-heap history); checked on the headline by the quantum test.
   class lookahead_section {
    public:
     explicit lookahead_section(kernel& k) : k_(k) { ++k_.lookahead_; }

@@ -73,7 +73,7 @@ pcie_function::pcie_function(sc_core::sc_module_name nm, sim_context& c, const f
   cs_.declare(reg("CACHE_LINE_SIZE", CACHE_LINE_SIZE, 1, 0, 0xFF, "Cache Line Size"));
   cs_.declare(reg("LATENCY_TIMER", LATENCY_TIMER, 1, 0, 0, "Latency Timer (0 in PCIe)"));
   cs_.declare(reg("HEADER_TYPE", HEADER_TYPE, 1, t1 ? 1 : 0, 0, "Header Type: 0 endpoint, 1 bridge"));
-  cs_.declare(reg("BIST", BIST, 1, 0, 0, "BIST (not implemented)"));
+  cs_.declare(reg("BIST", BIST, 1, 0, 0, "BIST: reads 0, not BIST capable (BIST Capable, bit 7, clear; PCIe Base §7.5.1.1, BIST Register)"));
   const unsigned nbar = t1 ? 2 : 6;
   for (unsigned b = 0; b < nbar; ++b)
     cs_.declare(reg("BAR" + std::to_string(b), uint16_t(BAR0 + 4 * b), 4, 0, 0, "Base Address Register"));

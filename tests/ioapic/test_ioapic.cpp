@@ -178,3 +178,19 @@ TEST_CASE("ids carried by an INTx line are delivered instead of new ones, or los
   CHECK(t.lost_by_cause["intx_deasserted"] == 1);
   CHECK(check_conservation(t).ok);
 }
+
+TEST_CASE("an NMI entry is edge whatever its Trigger Mode: no Remote IRR, an edge message, no EOI wait") {
+  bench b;
+  b.rte(5, 0x0100'0000'0000'0000ull | LEVEL | (4u << 8));  // dest 1, NMI, trigger mode level
+  b.io.set_pin(5, true);
+  REQUIRE(b.sink.got.size() == 1);
+  CHECK(b.sink.got[0].data == 0x400);           // delivery mode NMI, edge (bits 14-15 clear)
+  CHECK((b.rte(5) & RIRR) == 0);                 // no Remote IRR to wait for an EOI that never comes
+  b.io.set_pin(5, true);                         // still high: an edge entry sends nothing more
+  CHECK(b.sink.got.size() == 1);
+  b.io.set_pin(5, false);
+  b.io.set_pin(5, true);                         // the next rising edge goes out
+  CHECK(b.sink.got.size() == 2);
+  CHECK(b.ctx.led.totals().raised == 2);
+  CHECK(check_conservation(b.ctx.led.totals()).ok);
+}

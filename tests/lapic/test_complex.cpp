@@ -188,3 +188,23 @@ TEST_CASE("Every route, acceptance, merge, drop, dispatch and EOI reaches the tr
   CHECK(t.lost == 1);
   CHECK(b.conserved());
 }
+
+TEST_CASE("An active-low LINT0 (polarity 1) is asserted by a low level, not a high one") {
+  bench b(1);
+  b.build();
+  bench::run(1);
+  local_apic& a = b.apic(0);
+  a.write_register("LVT_LINT0", 0x2000 | 0x3B);  // fixed, edge, active low (bit 13), unmasked
+  a.set_lint(0, true);                            // electrically high: de-asserted
+  bench::run(1);
+  CHECK(b.core(0).dispatches().empty());
+  a.set_lint(0, false);  // falling electrical edge = assertion
+  bench::run(1);
+  REQUIRE(b.core(0).dispatches().size() == 1);
+  CHECK(b.core(0).dispatches()[0].vector == 0x3B);
+  a.set_lint(0, true);   // de-assertion: nothing
+  bench::run(1);
+  CHECK(b.core(0).dispatches().size() == 1);
+  CHECK(b.ctx.led.totals().raised == 1);
+  CHECK(b.conserved());
+}

@@ -163,3 +163,25 @@ TEST_CASE("INIT puts the CPU in wait-for-SIPI with its APIC reset - SIPI starts 
   CHECK(t.lost_by_cause["sipi_ignored"] == 1);
   CHECK(b.conserved());
 }
+
+TEST_CASE("Level-triggered IPIs: an assert is sent as edge (no TMR), a de-assert is not sent") {
+  bench b(2);
+  b.build();
+  bench::run(1);
+  cpu_core& c0 = b.core(0);
+  icr_xapic(c0, 1u << 24, (1u << 15) | (1u << 14) | 0x50);  // fixed, level, assert -> CPU 1
+  bench::run(1);
+  CHECK(takers(b, 0x50) == std::vector<unsigned>{1});
+  CHECK_FALSE(b.apic(1).tmr().test(0x50));  // edge at the target: its EOI broadcasts nothing
+  icr_xapic(c0, 1u << 24, (1u << 15) | 0x51);  // fixed, level, de-assert: ignored
+  bench::run(1);
+  CHECK(takers(b, 0x51).empty());
+  // "All including self" takes Fixed only: an NMI with it is not sent.
+  icr_xapic(c0, 0, SH_ALL | (4u << 8));
+  bench::run(1);
+  auto t = b.ctx.led.totals();
+  CHECK(t.raised == 2);  // the fixed assert and the refused NMI; the de-assert raised nothing
+  CHECK(t.handled == 1);
+  CHECK(t.lost_by_cause["unsupported_delivery"] == 1);
+  CHECK(b.conserved());
+}
