@@ -4,12 +4,6 @@
 
 namespace irqf::iommu {
 
-namespace {
-// The FSTS fields whose setting is an interrupt condition; one already set means a newly set one is
-// not a new condition (VT-d §10.4.10, IP).
-constexpr uint64_t fault_status_mask = fsts::PPF.mask() | fsts::IQE.mask() | fsts::ICE.mask() | fsts::ITE.mask();
-}  // namespace
-
 void vtd_unit::record_fault(uint8_t reason, uint16_t sid, uint32_t index, sc_core::sc_time& delay) {
   if (test(FSTS, fsts::PFO)) {  // no new faults recorded until software clears PFO
     ++stats_.faults_overflowed;
@@ -32,7 +26,7 @@ void vtd_unit::record_fault(uint8_t reason, uint16_t sid, uint32_t index, sc_cor
   if (!fsts::PPF.test(before)) {
     uint64_t f = fsts::PPF.set(before, 1);
     regs_.set(FSTS, fsts::FRI.set(f, n));
-    if (!(before & fault_status_mask)) fault_condition(delay);
+    if (!(before & fsts::status_fields)) fault_condition(delay);
   }
 }
 
@@ -58,7 +52,7 @@ void vtd_unit::fault_condition(sc_core::sc_time& delay) {
 // by IM is then never sent.
 void vtd_unit::update_fault_ip(sc_core::sc_time& delay) {
   if (!test(FECTL, evctl::IP)) return;
-  if (regs_.get(FSTS) & (fault_status_mask | fsts::PFO.mask())) return;
+  if (regs_.get(FSTS) & fsts::status_fields) return;
   set_field(FECTL, evctl::IP, 0);
   ctx.led.settle_lost(span_of(fault_ip_events_), loss_cause::pending_cleared, now_ps() + delay.value());
   fault_ip_events_.clear();

@@ -29,8 +29,7 @@ void vtd_unit::qi_step() {
   if (!ok) {
     // Invalidation queue error: IQH stays on the offending descriptor (VT-d §6.5.2.10).
     log->warn("invalidation queue error at descriptor {} (type 0x{:x})", head, raw[0] & 0xF);
-    const bool first = !(regs_.get(FSTS) & (fsts::PPF.mask() | fsts::IQE.mask() | fsts::ICE.mask() |
-                                            fsts::ITE.mask()));
+    const bool first = !(regs_.get(FSTS) & fsts::status_fields);
     set_field(FSTS, fsts::IQE, 1);
     if (first) fault_condition(delay);
     return;

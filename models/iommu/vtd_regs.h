@@ -60,6 +60,9 @@ inline constexpr bitfield TES{31, 1}, RTPS{30, 1}, QIES{26, 1}, IRES{25, 1}, IRT
 /// Fault status (VT-d §10.4.9).
 namespace fsts {
 inline constexpr bitfield PFO{0, 1}, PPF{1, 1}, IQE{4, 1}, ICE{5, 1}, ITE{6, 1}, FRI{8, 8};
+/// The status fields of FSTS (FRI is an index): while any is Set, setting another is not a new
+/// fault-event interrupt condition (VT-d §10.4.10 FECTL.IP).
+inline constexpr uint64_t status_fields = PFO.mask() | PPF.mask() | IQE.mask() | ICE.mask() | ITE.mask();
 }
 /// Fault-event and invalidation-event control (VT-d §10.4.10, §10.4.25).
 namespace evctl {

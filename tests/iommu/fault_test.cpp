@@ -144,3 +144,23 @@ TEST_CASE("64-bit register halves and w1c bits: a write to one half does not cle
   CHECK_FALSE(frcd::F.test(t.reg("FRCD0_HI")));
   CHECK(t.balanced());
 }
+
+TEST_CASE("with PFO still set, an invalidation queue error is not a new fault event (FECTL.IP rule)") {
+  tb t;
+  t.set_table();
+  t.enable_ir();
+  arm_fault_event(t, /*mask=*/false);
+  for (uint16_t i = 0; i < 9; ++i) t.send(handle_msg(i), rid_dev);  // 8 records + overflow
+  REQUIRE(t.sink.got.size() == 1);
+  for (unsigned n = 0; n < 8; ++n) clear_f(t, n);  // PPF clears; PFO stays until written
+  CHECK_FALSE(fsts::PPF.test(t.reg("FSTS")));
+  REQUIRE(fsts::PFO.test(t.reg("FSTS")));
+  t.qi_enable();
+  t.qi_submit({qi_desc{0xF, 0}});  // invalid descriptor type
+  t.run(1000);
+  CHECK(fsts::IQE.test(t.reg("FSTS")));
+  CHECK(t.sink.got.size() == 1);  // no second fault event
+  CHECK(t.vtd.stats().fault_events == 1);
+  t.settle_sink();
+  CHECK(t.balanced());
+}
