@@ -177,3 +177,14 @@ TEST_CASE("shared_cpumask: value semantics, one copy for holders of the same mas
   b = cpumask{};
   CHECK(b->empty());
 }
+
+TEST_CASE("matrix: irq_matrix_available with and without cpudown, reservations not subtracted") {
+  booted b("6.6", 4, false);  // 202 available per CPU
+  unsigned cpu = 0;
+  b.m.reserve();
+  b.m.alloc(cpumask{2}, false, cpu);
+  CHECK(b.m.global_available() == 4 * 202 - 1);
+  CHECK(b.m.available(false) == 4 * 202 - 1);        // global_reserved (1) is not subtracted
+  CHECK(b.m.available(true, 2) == 3 * 202);          // what the other three CPUs can take
+  CHECK(b.m.available(true, 1) == 3 * 202 - 1);
+}

@@ -257,7 +257,7 @@ void irq_core::move_pending(unsigned virq, unsigned cpu) {
 int irq_core::cpu_down(unsigned cpu) {
   // lapic_can_unplug_cpu: the CPU's non-managed vectors must fit in the others' free space.
   unsigned tomove = vd_.matrix().allocated_nonmanaged(cpu);
-  unsigned avl = vd_.matrix().available(true) - vd_.matrix().map(cpu).available;
+  unsigned avl = vd_.matrix().available(true, cpu);
   if (avl < tomove) return -err::nospc;
   set_exec(cpu);
   online_.clear(cpu);  // remove_cpu_from_maps, then fixup_irqs with tracepoints now silent

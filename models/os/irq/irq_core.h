@@ -110,7 +110,7 @@ class irq_core {
   /// CPU offline, run on the dying CPU: fixup_irqs — migrate non-managed irqs (breaking affinity
   /// if needed), shut down managed irqs whose mask has no online CPU left, retrigger vectors still
   /// pending in the dying CPU's IRR on their new targets, reset its vector_irq; then lapic_offline.
-  /// Returns -EBUSY when lapic_can_unplug_cpu refuses.
+  /// Returns -ENOSPC when lapic_can_unplug_cpu refuses (the others cannot take its vectors).
   int cpu_down(unsigned cpu);
   /// CPU online, run on the new CPU: lapic_online, restart managed irqs of its mask.
   void cpu_up(unsigned cpu);

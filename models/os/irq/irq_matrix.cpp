@@ -263,10 +263,8 @@ void irq_matrix::free(unsigned cpu, unsigned bit, bool managed) {
   trace_cpu("irq_matrix_free", bit, cpu);
 }
 
-unsigned irq_matrix::available(bool cpudown) const {
-  int cnt = int(global_available_);
-  if (!cpudown) cnt -= int(global_reserved_);
-  return cnt < 0 ? 0u : unsigned(cnt);
+unsigned irq_matrix::available(bool cpudown, unsigned cpu) const {
+  return cpudown ? global_available_ - maps_[cpu].available : global_available_;
 }
 
 unsigned irq_matrix::allocated_nonmanaged(unsigned cpu) const {

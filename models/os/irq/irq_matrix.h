@@ -66,8 +66,10 @@ class irq_matrix {
   /// irq_matrix_free: frees `bit` on `cpu`; `available` is returned only for non-managed bits.
   void free(unsigned cpu, unsigned bit, bool managed);
 
-  /// irq_matrix_available: global_available (optionally only CPUs' non-reserved share).
-  unsigned available(bool cpudown) const;
+  /// irq_matrix_available: global_available; with `cpudown`, what is left once `cpu` (the CPU
+  /// going down, Linux's this_cpu) takes its own available vectors away (lapic_can_unplug_cpu).
+  /// Reservations are not subtracted (Linux reads irq_matrix_reserved apart).
+  unsigned available(bool cpudown, unsigned cpu = 0) const;
   /// irq_matrix_allocated: vectors allocated on `cpu` that are not managed (lapic_can_unplug_cpu).
   unsigned allocated_nonmanaged(unsigned cpu) const;
 
