@@ -109,7 +109,9 @@ pcie_function::pcie_function(sc_core::sc_module_name nm, sim_context& c, const f
                   PCIE_DEVICE_PORT_TYPE.set(PCIE_CAP_VERSION.set(0, 2), uint8_t(cfg_.type)), 0,
                   "PCI Express Capabilities: version 2, device/port type"));
   cs_.declare(reg("PCIE.DEVICE_CAPABILITIES", PCIE_CAP + 4, 4, 0, 0, "Device Capabilities"));
-  cs_.declare(reg("PCIE.DEVICE_CONTROL", PCIE_CAP + 8, 2, 0x2810, 0xFFFF, "Device Control"));
+  // Device Control (PCIe Base §7.5.3.4): Initiate Function Level Reset (bit 15) always reads 0 and
+  // FLR is not modelled; Phantom Functions (9) and Aux Power PM (10) are not supported, so hardwired 0.
+  cs_.declare(reg("PCIE.DEVICE_CONTROL", PCIE_CAP + 8, 2, 0x2810, 0x79FF, "Device Control"));
   cs_.declare(reg("PCIE.DEVICE_STATUS", PCIE_CAP + 0xA, 2, 0, 0, "Device Status", 0x000F));
   if (cfg_.msi) {
     msi_ = std::make_unique<msi_capability>(*this, *cfg_.msi, MSI_CAP);

@@ -146,7 +146,7 @@ bool msix_capability::bar_write(int bar, uint64_t off, uint64_t val, unsigned le
     return true;
   }
   if (bar == c_.pba_bar && off >= c_.pba_offset && off + len <= c_.pba_offset + psize) {
-    fn_.log->debug("write to the read-only MSI-X PBA ignored (§7.7.2.4)");
+    fn_.log->debug("write to the read-only MSI-X Pending Bit Array ignored (PCIe Base §7.7.2)");
     return true;
   }
   return false;

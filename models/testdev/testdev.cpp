@@ -62,7 +62,8 @@ const component_schema& testdev::schema() {
        param_spec::integer("dmt_entries", "entries", 8, 0, 2048, "device-specific message table entries (BAR0+0x10000)"),
        pcie::msix_disabled_policy_param(),
        param_spec::choice("dmt_masked_policy", "latch", {"latch", "drop"},
-                          "event on a masked DMT entry: latch in Pending (as DSA IMS, DSA spec §9.2) or drop")}};
+                          "event on a masked DMT entry: latch in the entry's pending bit (software-visible here as Control "
+                          "bit 1; DSA IMS latches too but does not show it) and send on unmask, or drop")}};
   return s;
 }
 

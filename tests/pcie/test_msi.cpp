@@ -25,6 +25,10 @@ TEST_CASE("msi: capability layout and MME clamped to MMC") {
   CHECK((fx.cpu.rd(fx.cfg(0x82), 2) >> 4 & 7) == 3);
   CHECK(fx.cpu.rd(fx.cfg(0x42), 2) == 0x0002);          // PCIe cap v2, endpoint
   CHECK(fx.cpu.rd(fx.cfg(0x40), 2) == 0x8010);
+  // Device Control (§7.5.3.4): Initiate FLR reads 0, Phantom Functions / Aux Power are hardwired 0.
+  CHECK(fx.cpu.rd(fx.cfg(0x48), 2) == 0x2810);
+  fx.cpu.wr(fx.cfg(0x48), 0xFFFF, 2);
+  CHECK(fx.cpu.rd(fx.cfg(0x48), 2) == 0x79FF);
 }
 
 TEST_CASE("msi: multi-message ORs the vector into the low MME data bits") {
