@@ -24,7 +24,7 @@ TEST_CASE("an MSI on a vector unmapped on its CPU is lost with no_irq_handler", 
   CHECK(t.lost == 1);
   CHECK(t.lost_by_cause["no_irq_handler"] == 1);
   CHECK(b.k->stats().no_irq_handler == 1);
-  CHECK(b.k->stats().eois >= 1);
+  CHECK(b.k->stats().eois == 1);  // the unhandled vector is still acknowledged (ack_APIC_irq)
   CHECK(check_conservation(t).ok);
 }
 
@@ -160,7 +160,7 @@ TEST_CASE("fault injection: a skipped IEC invalidation sends an irq to another i
   b.run(10e6);
   CHECK(runs_a == 1);
   CHECK(runs_b == 1);
-  CHECK(b.k->ir_hw()->iec_flushes_skipped() >= 1);
+  CHECK(b.k->ir_hw()->iec_flushes_skipped() == 3);  // A's shutdown, B's allocation and activation
   auto t = b.totals();
   CHECK(t.handled == 1);
   CHECK(t.lost_by_cause["misrouted"] == 1);

@@ -124,13 +124,16 @@ TEST_CASE("msi: a timing-only DMA transfer orders the MSI exactly like the real 
   // dma_write_timing (devices with functional data off) moves no bytes but occupies the link the same.
   unsigned char buf[64] = {};
   fixture fy;
+  const uint64_t canary = 0xA5A5'A5A5'A5A5'A5A5ull;
+  for (uint64_t a = 0x20'0000 + 64; a < 0x20'0000 + 4096; a += 8) fy.mem.write(a, &canary, 8);
   program_msi(fy, 0, 0x70);
   fy.f.dma_write(0x20'0000, buf, 64);  // one real write: 2.56 + 80 ns
   fy.f.dma_write_timing(4096 - 64);    // 63 more TLPs' worth on the link
   fy.raise_msi(0);
   REQUIRE(fy.sink.got.size() == 1);
   CHECK(fy.sink.got[0].delay == sc_core::sc_time(241280, sc_core::SC_PS));
-  CHECK(fy.mem.load<uint64_t>(0x20'0000 + 64) == 0);  // nothing written past the real 64 bytes
+  CHECK(fy.mem.load<uint64_t>(0x20'0000 + 64) == canary);  // nothing written past the real 64 bytes
+  CHECK(fy.mem.load<uint64_t>(0x20'0000 + 4088) == canary);
   CHECK(check_conservation(fy.ctx.led.totals()).ok);
 }
 
