@@ -283,7 +283,7 @@ int vector_domain::activate(unsigned virq, bool reserve) {
   trace(r);
   int ret = 0;
   if (!a.can_reserve && !a.is_managed)
-    ret = assign_irq_vector_any_locked(virq);
+    assign_irq_vector_any_locked(virq);  // x86_vector_activate ignores this result: activation succeeds
   else if (reserve || descs_[virq].managed_shutdown)
     vector_assign_managed_shutdown(virq);
   else if (a.is_managed)
