@@ -101,6 +101,7 @@ bool ledger::settle(event_id id, ev_state st, loss_cause c, uint64_t now_ps) {
   }
   r.state = st;
   r.cause = c;
+  handled_ += st == ev_state::handled;
   r.end_ps = now_ps;
   return true;
 }

@@ -24,7 +24,7 @@ const component_schema& workload_schema() {
        param_spec::choice("target", "wq", {"wq", "msix", "msi", "dmt", "queue"},
                           "dsa: wq (descriptors through the driver); testdev: msix|msi|dmt vector "
                           "events; nic: queue receives"),
-       param_spec::string("queues", "0", "list of WQs/vectors/queues, or a range \"a-b\"; used round-robin"),
+       param_spec::string("queues", "0", "list of WQs/vectors/queues, or ranges \"a-b,c-d\"; used round-robin"),
        param_spec::choice("process", "poisson", {"periodic", "poisson", "onoff", "replay"},
                           "arrival process"),
        param_spec::real("period_ns", "ns", 1000, 0.001, 1e12, "periodic: gap between arrivals"),
@@ -43,19 +43,26 @@ const component_schema& workload_schema() {
 namespace {
 std::vector<unsigned> parse_queues(const yaml_doc& doc, const YAML::Node& n) {
   std::vector<unsigned> q;
-  auto bad = [&] { doc.fail(n, "queues", "expected a number, a list of numbers or a range \"a-b\""); };
+  auto bad = [&] { doc.fail(n, "queues", "expected a number, a list of numbers or ranges \"a-b,c-d\""); };
   try {
     if (!n.IsDefined() || n.IsNull()) return {0};
     if (n.IsSequence()) {
       for (size_t i = 0; i < n.size(); ++i) q.push_back(n[i].as<unsigned>());
     } else if (n.IsScalar()) {
+      // "a", "a-b" or a comma-separated list of both (like a Linux cpulist: "16-31,0-15").
       std::string s = n.Scalar();
-      auto dash = s.find('-');
-      if (dash == std::string::npos) q.push_back(unsigned(std::stoul(s, nullptr, 0)));
-      else {
-        unsigned a = unsigned(std::stoul(s.substr(0, dash))), b = unsigned(std::stoul(s.substr(dash + 1)));
-        if (b < a || b - a > 65536) bad();
-        for (unsigned i = a; i <= b; ++i) q.push_back(i);
+      for (size_t at = 0; at <= s.size();) {
+        size_t comma = s.find(',', at);
+        if (comma == std::string::npos) comma = s.size();
+        std::string part = s.substr(at, comma - at);
+        auto dash = part.find('-');
+        if (dash == std::string::npos) q.push_back(unsigned(std::stoul(part, nullptr, 0)));
+        else {
+          unsigned a = unsigned(std::stoul(part.substr(0, dash))), b = unsigned(std::stoul(part.substr(dash + 1)));
+          if (b < a || b - a > 65536 || q.size() + (b - a) > 65536) bad();
+          for (unsigned i = a; i <= b; ++i) q.push_back(i);
+        }
+        at = comma + 1;
       }
     } else bad();
   } catch (const input_error&) {

@@ -1,6 +1,7 @@
 #include "models/lapic/apic_bus.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 
 namespace irqf::lapic {
@@ -92,9 +93,10 @@ void apic_bus::collect_logical(uint32_t dest, bool wide) {
     // so the selected members are found from the destination alone.
     uint32_t cluster = uint32_t(X2_LDR_CLUSTER.get(dest));
     uint32_t members = uint32_t(X2_LDR_MEMBERS.get(dest));
-    for (uint32_t b = 0; b < 16; ++b)
-      if (members >> b & 1)
-        if (local_apic* a = find_id(uint32_t(X2_ID_CLUSTER.set(0, cluster) | X2_ID_MEMBER.set(0, b)))) targets_.push_back(a);
+    const uint32_t base = uint32_t(X2_ID_CLUSTER.set(0, cluster));
+    for (; members; members &= members - 1)  // each set member bit, lowest first
+      if (local_apic* a = find_id(base | uint32_t(X2_ID_MEMBER.set(0, uint32_t(std::countr_zero(members))))))
+        targets_.push_back(a);
     return;
   }
   for (local_apic* a : apics_)

@@ -24,7 +24,7 @@ void config_space::reset() {
     for (unsigned b = 0; b < d.size; ++b) bytes_[d.offset + b] = uint8_t(d.reset >> (8 * b));
 }
 
-uint32_t config_space::raw(uint16_t off, unsigned len) const {
+uint32_t config_space::raw_tail(uint16_t off, unsigned len) const {
   uint32_t v = 0;
   for (unsigned b = 0; b < len && off + b < 4096; ++b) v |= uint32_t(bytes_[off + b]) << (8 * b);
   return v;

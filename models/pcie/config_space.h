@@ -4,7 +4,9 @@
 // function from its configuration (header type, BARs, capabilities). The table names every
 // register for logs and by-name access ("COMMAND", "BAR0", "MSIX.MESSAGE_CONTROL").
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -28,8 +30,16 @@ class config_space {
   uint32_t read(uint16_t off, unsigned len) const;
   void write(uint16_t off, uint32_t val, unsigned len);
 
-  /// Hardware-side raw access (no masks).
-  uint32_t raw(uint16_t off, unsigned len) const;
+  /// Hardware-side raw access (no masks): `len` (0..4) bytes at `off`, little-endian like
+  /// configuration space itself (PCIe §7.2); bytes past 0xFFF read 0. Inline: the MSI/MSI-X send
+  /// path reads enable and mask bits on every message.
+  uint32_t raw(uint16_t off, unsigned len) const {
+    static_assert(std::endian::native == std::endian::little);
+    if (size_t(off) + 4 > bytes_.size()) return raw_tail(off, len);
+    uint32_t v;
+    std::memcpy(&v, bytes_.data() + off, 4);
+    return len >= 4 ? v : v & ((1u << (8 * len)) - 1);
+  }
   void set_raw(uint16_t off, uint32_t val, unsigned len);
   /// Changes the writable mask of `len` bytes at `off` (e.g. BAR size bits).
   void set_writable(uint16_t off, uint32_t mask, unsigned len);
@@ -43,6 +53,7 @@ class config_space {
   void reset();
 
  private:
+  uint32_t raw_tail(uint16_t off, unsigned len) const;  // the last 3 bytes of the space
   std::vector<reg_def> defs_;
   std::unique_ptr<reg_table> table_;
   std::array<uint8_t, 4096> bytes_{};

@@ -25,6 +25,12 @@ TEST_CASE("every event ends in exactly one state and the ledger balances") {
   CHECK(lat.count == 1);
   CHECK(lat.p50 == Approx(10.0));  // (11000-1000) ps = 10 ns
   CHECK(l.is_open(d));
+  CHECK(l.handled_count() == 1);
+  l.handled(d, 12000);
+  l.handled(d, 13000);  // settling twice is a violation and counts nothing
+  CHECK(l.handled_count() == 2);
+  CHECK(l.totals().handled == l.handled_count());
+  CHECK(l.totals().violations == 1);
 }
 
 TEST_CASE("conservation check fails a deliberately unbalanced ledger") {
