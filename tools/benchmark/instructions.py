@@ -8,10 +8,11 @@ the two measured windows (`measure_pingpong`, `measure_interrupts` in bench.cpp)
   - instructions per bare SystemC ping-pong event and per end-to-end interrupt (IOMMU on, tracing
     off), and their quotient `ratio_instructions` (the instruction-count form of
     `ratio_to_systemc_event`);
-  - instructions per interrupt at each scale point (8 .. 1,024 CPUs) and the spread
-    max/min - 1 (issue 9's flatness goal: within 20 %).
+  - instructions per interrupt at each scale point (8 .. 1,024 CPUs; by default also 1,024 CPUs
+    with a single device), split into the SystemC kernel's share and the model's, and the spread
+    max/min - 1 of both (issue 9's flatness goal: within 20 %).
 
-Usage: instructions.py BENCH_BINARY [--json] [--quick] [--parts e2e,scale-8,...]
+Usage: instructions.py BENCH_BINARY [--json] [--quick] [--parts e2e,scale-8,1024x1x1024,...]
 Exits 1 when valgrind is missing (install it with tools/deps --profiling).
 """
 import argparse
@@ -77,7 +78,8 @@ def main():
     ap.add_argument("bench")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--parts", default="e2e,scale-8,scale-64,scale-256,scale-1024")
+    ap.add_argument("--parts", default="e2e,scale-8,scale-64,scale-256,scale-1024,1024x1x1024",
+                    help="comma-separated: e2e, scale-N (a standard point) or CxDxE (C CPUs, D devices, E entries)")
     a = ap.parse_args()
     if not shutil.which("valgrind") or not shutil.which("callgrind_annotate"):
         print("instructions.py: valgrind is not installed (tools/deps --profiling installs it)", file=sys.stderr)
@@ -94,8 +96,13 @@ def main():
                              "instructions_per_interrupt": per_irq,
                              "ratio_instructions": per_event / per_irq,
                              "handled": r["handled"], "systemc_events": r["systemc_events"]}
-        elif part.startswith("scale-"):
-            j, c = run_part(a.bench, part, ["--load-us", "100" if a.quick else "200"])
+        elif part.startswith("scale-") or re.fullmatch(r"\d+x\d+x\d+", part):
+            extra = ["--load-us", "100" if a.quick else "200"]
+            if "x" in part:  # CPUSxDEVICESxENTRIES: one custom point (irqfabric-bench --point)
+                cpus, devices, entries = part.split("x")
+                extra += ["--point", f"{cpus},{devices},{entries}"]
+                part = "scale-" + cpus
+            j, c = run_part(a.bench, part, extra)
             s = j["scale"][0]
             per_irq = c["measure_interrupts"] / s["handled"]
             kernel = c["systemc_kernel"] / s["handled"]
