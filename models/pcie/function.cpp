@@ -538,4 +538,13 @@ bool pcie_function::write_register(std::string_view name, uint64_t value) {
   return device_register_write(name, value);
 }
 
+void pcie_function::make_rc_integrated() {
+  // Hardware-wired, so written raw; nothing resets configuration space after attach (FLR is not
+  // modelled), so the declared reset value (endpoint) never comes back.
+  if (cfg_.type != port_type::endpoint) return;
+  cfg_.type = port_type::rc_integrated;
+  const uint16_t caps = uint16_t(cs_.raw(PCIE_CAP + 2, 2));
+  cs_.set_raw(PCIE_CAP + 2, uint32_t(PCIE_DEVICE_PORT_TYPE.set(caps, uint8_t(cfg_.type))), 2);
+}
+
 }  // namespace irqf::pcie

@@ -101,6 +101,12 @@ class pcie_function : public component, public message_sender, public register_v
   const std::vector<bar_config>& bars() const { return cfg_.bars; }
   const function_config& config() const { return cfg_; }
 
+  /// An endpoint attached to the root complex's own bus (bus 0, no root port above it) is a Root
+  /// Complex Integrated Endpoint: its PCI Express Capabilities register reports Device/Port Type
+  /// 1001b instead of 0000b (PCIe Base §7.5.3.2), as DSA instances on Sapphire Rapids do. Called by
+  /// root_complex::attach; other port types are left as they are.
+  void make_rc_integrated();
+
   /// Routing ID (bus/device/function); assigned by the root complex at enumeration.
   bdf id() const { return id_; }
   void set_id(bdf b) { id_ = b; }

@@ -124,6 +124,7 @@ void root_complex::attach(pcie_function& f, bridge_port* parent, uint8_t dev, ui
   n->func = fn;
   n->multi_device_bus = n->port && f.config().type == port_type::switch_upstream;
   pn->children.push_back(n);
+  if (!parent) f.make_rc_integrated();
   f.set_intx_parent(parent ? static_cast<intx_node*>(parent) : this);
   f.set_id(bdf{0, dev, fn});
   f.upstream.bind(upstream_in);

@@ -23,7 +23,7 @@ TEST_CASE("msi: capability layout and MME clamped to MMC") {
   CHECK(fx.cpu.rd(fx.cfg(0x82), 2) == (3 << 1 | 1 << 7 | 1 << 8));  // MMC=3 (8), 64-bit, PVM
   fx.cpu.wr(fx.cfg(0x82), 5 << 4, 2);
   CHECK((fx.cpu.rd(fx.cfg(0x82), 2) >> 4 & 7) == 3);
-  CHECK(fx.cpu.rd(fx.cfg(0x42), 2) == 0x0002);          // PCIe cap v2, endpoint
+  CHECK(fx.cpu.rd(fx.cfg(0x42), 2) == 0x0092);          // PCIe cap v2, RCiEP (on bus 0, §7.5.3.2)
   CHECK(fx.cpu.rd(fx.cfg(0x40), 2) == 0x8010);
   // Device Control (§7.5.3.4): Initiate FLR reads 0, Phantom Functions / Aux Power are hardwired 0.
   CHECK(fx.cpu.rd(fx.cfg(0x48), 2) == 0x2810);

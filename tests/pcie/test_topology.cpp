@@ -74,6 +74,14 @@ TEST_CASE("topology: depth-first bus numbers, bridge registers and requester IDs
   CHECK(bus(t.rp1) == 0x050500u);
   CHECK(t.rp0->config_read(0x0E, 1) == 1);   // type 1 header
   CHECK(t.rp0->config_read(0x42, 2) == 0x42);  // root port, cap version 2
+  // Device/Port Type (PCIe §7.5.3.2): endpoints below ports are 0000b, one on bus 0 is an RCiEP
+  // (1001b), switch ports are 0101b/0110b.
+  CHECK(t.a.config_read(0x42, 2) == 0x02);
+  CHECK(t.b.config_read(0x42, 2) == 0x02);
+  CHECK(t.r.config_read(0x42, 2) == 0x92);
+  CHECK(t.r.config().type == pcie::port_type::rc_integrated);
+  CHECK(t.sw.upstream->config_read(0x42, 2) == 0x52);
+  CHECK(t.sw.downstream[0]->config_read(0x42, 2) == 0x62);
   CHECK(t.rc.functions().size() == 9);
   CHECK(t.rc.find(bdf{4, 0, 0}) == &t.a);
   uint32_t v = 7;
