@@ -59,6 +59,8 @@ void local_apic::write_reg(reg r, uint64_t v, sc_time delay) {
       if (!x2()) regs_.write(i, v);
       return;
     case reg::SVR: {
+      // Without directed-EOI support (Version[24] = 0) SVR[12] is reserved and reads 0 (SDM §11.9).
+      if (!directed_eoi_) v = svr::EOI_BCAST_SUPPRESSION.set(v, 0);
       regs_.write(i, v);
       if (!svr::APIC_SW_ENABLE.test(v)) {
         // Software disable masks every LVT entry (SDM §11.4.7.2).
@@ -166,8 +168,10 @@ bool local_apic::wrmsr(uint32_t msr, uint64_t value, sc_time delay) {
       send_icr(value & low_ok, uint32_t(icr::X2APIC_DESTINATION.get(value)), delay);
       return true;
     }
-    case reg::TPR:
     case reg::SVR:
+      if (!directed_eoi_ && svr::EOI_BCAST_SUPPRESSION.test(value)) return false;  // reserved here: #GP
+      [[fallthrough]];
+    case reg::TPR:
     case reg::LVT_CMCI:
     case reg::LVT_TIMER:
     case reg::LVT_THERMAL:

@@ -138,6 +138,41 @@ TEST_CASE("EOI of a level vector broadcasts to IOAPICs unless SVR[12] suppresses
   CHECK(b.conserved());
 }
 
+namespace {
+/// One platform per process (SystemC elaborates once), so each mode is its own TEST_CASE.
+void svr12_reserved_without_directed_eoi(const std::string& mode) {
+  bench b(1, mode);
+  b.p.set("directed_eoi", false);
+  b.build();
+  eoi_recorder io;
+  b.cpus->bus().add_eoi_listener(&io);
+  bench::run(1);
+  local_apic& a = b.apic(0);
+  CHECK((*a.read_register("VERSION") >> 24 & 1) == 0);
+  sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+  if (mode == "xapic") {
+    a.write_register("SVR", 0x11FF);
+    CHECK(*a.read_register("SVR") == 0x1FF);
+  } else {
+    CHECK_FALSE(a.wrmsr(0x80F, 0x11FF, d));  // SVR with the reserved bit: #GP, nothing written
+    CHECK(a.wrmsr(0x80F, 0x1FF, d));
+    CHECK(*a.read_register("SVR") == 0x1FF);
+  }
+  b.dev->fixed(0, 0x60, false, true);  // level: its EOI is broadcast, nothing suppresses it
+  bench::run(1);
+  CHECK(io.vectors == std::vector<uint8_t>{0x60});
+  CHECK(b.conserved());
+}
+}  // namespace
+
+TEST_CASE("Without directed EOI, SVR[12] is reserved and reads 0 (xAPIC, SDM §11.9)") {
+  svr12_reserved_without_directed_eoi("xapic");
+}
+
+TEST_CASE("Without directed EOI, setting SVR[12] by WRMSR is #GP (x2APIC, SDM §11.12.1.2)") {
+  svr12_reserved_without_directed_eoi("x2apic");
+}
+
 TEST_CASE("An illegal vector sets ESR Receive Illegal Vector and is not accepted (write-before-read)") {
   bench b(1);
   b.build();
