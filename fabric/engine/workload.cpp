@@ -190,8 +190,8 @@ void traffic_gen::arrive() {
         if (auto it = rs_.vfio.find(w_.device); it != rs_.vfio.end()) vfio_ = it->second.get();
         else if (auto jt = rs_.idxd.find(w_.device); jt != rs_.idxd.end()) idxd_ = jt->second.get();
       }
-      bool ok = vfio_ ? static_cast<os::vfio_dsa*>(vfio_)->submit(q, bytes_)
-              : idxd_ ? static_cast<os::idxd_driver*>(idxd_)->submit(q, bytes_)
+      bool ok = vfio_ ? vfio_->submit(q, bytes_)
+              : idxd_ ? idxd_->submit(q, bytes_)
                       : (++rs_.submit_no_driver, false);
       if (!ok) ++rs_.submit_rejected;
       break;

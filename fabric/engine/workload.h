@@ -17,6 +17,10 @@ namespace irqf {
 
 class platform;
 class run_state;
+namespace os {
+class idxd_driver;
+class vfio_dsa;
+}  // namespace os
 
 const component_schema& workload_schema();
 
@@ -54,8 +58,10 @@ class traffic_gen : public component {
   double period_ns_ = 0, on_ns_ = 0, cycle_ns_ = 0;
   uint32_t bytes_ = 0;
   uint64_t limit_ = 0;
-  void* vfio_ = nullptr;  // the device's driver, resolved at the first arrival that finds one
-  void* idxd_ = nullptr;
+  // The device's driver, resolved at the first arrival that finds one. Safe to keep: the timeline
+  // binds at most one driver per device and never removes it (run_state owns it for the run).
+  os::vfio_dsa* vfio_ = nullptr;
+  os::idxd_driver* idxd_ = nullptr;
   sc_core::sc_event ev_;
   uint64_t n_ = 0;
   size_t rr_ = 0, replay_i_ = 0;

@@ -130,7 +130,6 @@ void dsa_device::write_reg(size_t i, uint64_t v) {
   regs_->write(i, v);
 }
 
-
 uint64_t dsa_device::bar_read(int bar, uint64_t off, unsigned len) {
   if (bar != 0) return 0;  // portals read as zero
   if (off >= lay_.ims && off < lay_.ims + uint64_t(lay_.ims_entries) * ims_entry::bytes)

@@ -7,7 +7,6 @@
 
 namespace irqf::iommu {
 
-
 void vtd_unit::regs_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   uint64_t a = gp.get_address();
   unsigned len = gp.get_data_length();

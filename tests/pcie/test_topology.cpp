@@ -90,6 +90,8 @@ TEST_CASE("topology: depth-first bus numbers, bridge registers and requester IDs
   REQUIRE(t.sink.got.size() == 1);
   CHECK(t.sink.got[0].rid == 0x0400);
   CHECK(t.mem.load<uint32_t>(0x100) == 7);
+  CHECK(t.ctx.led.totals().raised == 0);  // a raw message carries no ledger event
+  CHECK(check_conservation(t.ctx.led.totals()).ok);
 }
 
 TEST_CASE("topology: INTx swizzle across bridges and wire-OR per pin") {

@@ -157,27 +157,26 @@ nlohmann::json e2e(bool iommu, bool trace, uint64_t pp_events, double load_us) {
 nlohmann::json scale(unsigned cpus, unsigned devices, unsigned entries, double load_us, double quantum_ns) {
   const double rss0 = rss_bytes();
   auto t0 = clk::now();
+  // Up to 30 devices get a root port each; more sit behind four switches below rp0..rp3.
   std::ostringstream y;
   y << "name: bench-scale\nplatform:\n  cpus: {cpus: " << cpus << ", apic_mode: x2apic}\n"
-    << "  iommu: {enabled: true}\n  pcie: {root_ports: " << std::min(devices, 30u) << "}\n  devices:\n";
-  for (unsigned i = 0; i < devices; ++i)
-    y << "    - {name: td" << i << ", type: testdev, at: rp" << (i % 30) << ", msix_vectors: 1, dmt_entries: "
-      << entries << "}\n";
-  (void)0;
-  std::string s = y.str();
-  // More than 30 devices: put them behind switches instead of one root port each.
-  if (devices > 30) {
-    std::ostringstream z;
-    z << "name: bench-scale\nplatform:\n  cpus: {cpus: " << cpus << ", apic_mode: x2apic}\n"
-      << "  iommu: {enabled: true}\n  pcie:\n    root_ports: 4\n    switches:\n";
-    unsigned per = (devices + 3) / 4;
-    for (unsigned sw = 0; sw < 4; ++sw) z << "      - {name: sw" << sw << ", at: rp" << sw << ", downstream: " << per << "}\n";
-    z << "  devices:\n";
-    for (unsigned i = 0; i < devices; ++i)
-      z << "    - {name: td" << i << ", type: testdev, at: sw" << i % 4 << ".dn" << i / 4
-        << ", msix_vectors: 1, dmt_entries: " << entries << "}\n";
-    s = z.str();
+    << "  iommu: {enabled: true}\n";
+  const bool switched = devices > 30;
+  if (switched) {
+    y << "  pcie:\n    root_ports: 4\n    switches:\n";
+    for (unsigned sw = 0; sw < 4; ++sw)
+      y << "      - {name: sw" << sw << ", at: rp" << sw << ", downstream: " << (devices + 3) / 4 << "}\n";
+  } else {
+    y << "  pcie: {root_ports: " << devices << "}\n";
   }
+  y << "  devices:\n";
+  for (unsigned i = 0; i < devices; ++i) {
+    y << "    - {name: td" << i << ", type: testdev, at: ";
+    if (switched) y << "sw" << i % 4 << ".dn" << i / 4;
+    else y << "rp" << i;
+    y << ", msix_vectors: 1, dmt_entries: " << entries << "}\n";
+  }
+  std::string s = y.str();
   // Allocations start once the platform has booted, so the memory they take is measured apart
   // from the platform's own.
   const double alloc_at_us = 5000;

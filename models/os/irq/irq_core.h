@@ -157,8 +157,8 @@ class irq_core {
   vector_domain vd_;
   std::unique_ptr<ir_domain> ir_;
   unsigned two_step_moves_ = 0, retriggers_ = 0;
-  unsigned first_free_ = 0;
-  shared_cpumask all_cpus_;  ///< the default affinity (irq_default_affinity), shared by the descriptors  ///< no descriptor below this is free (search hint for alloc_irqs)
+  unsigned first_free_ = 0;  ///< no descriptor below this is free (search hint for alloc_irqs)
+  shared_cpumask all_cpus_;  ///< the default affinity (irq_default_affinity), shared by the descriptors
 };
 
 }  // namespace irqf::os

@@ -264,7 +264,8 @@ void irq_matrix::free(unsigned cpu, unsigned bit, bool managed) {
 }
 
 unsigned irq_matrix::available(bool cpudown, unsigned cpu) const {
-  return cpudown ? global_available_ - maps_[cpu].available : global_available_;
+  // The dying CPU is still online when asked (its share is in global_available); guard anyway.
+  return cpudown && maps_[cpu].online ? global_available_ - maps_[cpu].available : global_available_;
 }
 
 unsigned irq_matrix::allocated_nonmanaged(unsigned cpu) const {
