@@ -123,4 +123,6 @@ TEST_CASE("topology: INTx swizzle across bridges and wire-OR per pin") {
   CHECK(t.pins.back().gsi == 17);
   CHECK_FALSE(t.pins.back().level);
   CHECK((t.r.config_read(6, 2) & 8) == 8);
+  CHECK(t.ctx.led.totals().raised == 0);  // raise_intx without event ids: wires only
+  CHECK(check_conservation(t.ctx.led.totals()).ok);
 }
